@@ -1,0 +1,109 @@
+# Helpers shared by sink's CMake files.
+
+include_guard(GLOBAL)
+include(GNUInstallDirs)
+
+# Warnings for sink's own code (never pushed onto consumers of sink::sink).
+add_library(sink_warnings INTERFACE)
+target_compile_options(sink_warnings INTERFACE -Wall -Wextra -Wpedantic
+  $<$<BOOL:${SINK_WARNINGS_AS_ERRORS}>:-Werror>)
+
+# The label that sink's test suites carry in this build: unit, asan or tsan.
+if(SINK_SANITIZE STREQUAL "address")
+  set(SINK_TEST_LABEL asan)
+elseif(SINK_SANITIZE STREQUAL "thread")
+  set(SINK_TEST_LABEL tsan)
+else()
+  set(SINK_TEST_LABEL unit)
+endif()
+
+# sink_add_library(<target> ATOMICS std|boost)
+# The compiled part of sink, for one atomics backend. The backend is a public
+# compile definition and part of the ABI namespace, so a program cannot mix
+# two backends by accident.
+function(sink_add_library target)
+  cmake_parse_arguments(ARG "" "ATOMICS" "" ${ARGN})
+  add_library(${target} ${PROJECT_SOURCE_DIR}/src/hazard_pointer_domain.cpp)
+  target_include_directories(${target} PUBLIC
+    $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF POSITION_INDEPENDENT_CODE ON)
+  find_package(Threads REQUIRED)
+  target_link_libraries(${target} PUBLIC Threads::Threads PRIVATE sink_warnings)
+  if(ARG_ATOMICS STREQUAL "boost")
+    find_package(Boost 1.74 REQUIRED COMPONENTS atomic)
+    target_compile_definitions(${target} PUBLIC SINK_ATOMICS_BOOST)
+    target_link_libraries(${target} PUBLIC Boost::atomic)
+  elseif(NOT ARG_ATOMICS STREQUAL "std")
+    message(FATAL_ERROR "sink: unknown atomics backend '${ARG_ATOMICS}' (std or boost)")
+  endif()
+  if(SINK_HAZARD_POINTER_EAGER)
+    target_compile_definitions(${target} PRIVATE SINK_HAZARD_POINTER_EAGER=1)
+  endif()
+endfunction()
+
+# sink_enable_sanitizer(address|thread): for every target of this build.
+function(sink_enable_sanitizer kind)
+  if(kind STREQUAL "address")
+    set(flags -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  elseif(kind STREQUAL "thread")
+    set(flags -fsanitize=thread -fno-omit-frame-pointer)
+  else()
+    message(FATAL_ERROR "sink: SINK_SANITIZE must be empty, address or thread, not '${kind}'")
+  endif()
+  add_compile_options(${flags})
+  add_link_options(${flags})
+endfunction()
+
+# sink_add_gtest(<target> SOURCES ... LIBRARIES ... [PREFIX p])
+# A GoogleTest executable whose tests are registered one by one with CTest,
+# labelled with this build's SINK_TEST_LABEL.
+function(sink_add_gtest target)
+  cmake_parse_arguments(ARG "" "PREFIX" "SOURCES;LIBRARIES" ${ARGN})
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE ${ARG_LIBRARIES} GTest::gtest GTest::gtest_main sink_warnings)
+  set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF)
+  gtest_discover_tests(${target}
+    TEST_PREFIX "${ARG_PREFIX}"
+    PROPERTIES LABELS ${SINK_TEST_LABEL} TIMEOUT 600
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# sink_add_sanitizer_suite(<label> address|thread)
+# Configures, builds and runs sink's test suites in a sub-build with the
+# sanitizer, as one CTest test labelled <label>; inside the sub-build every
+# test carries the same label. TSan builds use clang (gcc's TSan does not
+# handle atomic_thread_fence). Both use the eager reclamation policy, so that
+# a use after free shows up as early as possible.
+function(sink_add_sanitizer_suite label kind)
+  set(compiler_options "")
+  if(kind STREQUAL "thread")
+    find_program(SINK_CLANGXX NAMES clang++ clang++-14 REQUIRED)
+    set(compiler_options -DCMAKE_CXX_COMPILER=${SINK_CLANGXX})
+  endif()
+  set(build_type ${CMAKE_BUILD_TYPE})
+  if(NOT build_type)
+    set(build_type RelWithDebInfo)
+  endif()
+  add_test(NAME ${label}.suite
+    COMMAND ${CMAKE_CTEST_COMMAND}
+      --build-and-test ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/${label}-build
+      --build-generator ${CMAKE_GENERATOR}
+      --build-project sink
+      --build-options
+        -DCMAKE_BUILD_TYPE=${build_type}
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${CMAKE_CXX_FLAGS_RELWITHDEBINFO}"
+        -DSINK_SANITIZE=${kind}
+        -DSINK_HAZARD_POINTER_EAGER=ON
+        -DSINK_BUILD_SANITIZER_SUITES=OFF
+        -DSINK_BUILD_RELACY=OFF
+        -DSINK_BUILD_EXAMPLES=OFF
+        -DSINK_WARNINGS_AS_ERRORS=${SINK_WARNINGS_AS_ERRORS}
+        ${compiler_options}
+      --test-command ${CMAKE_CTEST_COMMAND} -L ${label} --output-on-failure --no-tests=error)
+  set_tests_properties(${label}.suite PROPERTIES
+    LABELS ${label}
+    TIMEOUT 2700
+    ENVIRONMENT "CMAKE_BUILD_PARALLEL_LEVEL=2")
+endfunction()

@@ -1,0 +1,41 @@
+// Compile-time configuration shared by every sink header.
+//
+// The atomics backend is chosen with exactly one of these macros (CMake sets
+// it from the SINK_ATOMICS option; nothing set means the standard library):
+//   SINK_ATOMICS_STD     std::atomic                       (default)
+//   SINK_ATOMICS_BOOST   boost::atomic                     (see atomic_boost.hpp)
+//   SINK_ATOMICS_RELACY  rl::atomic, Relacy model checking (see atomic_relacy.hpp)
+//
+// Every sink entity lives in an inline namespace named after the backend, so
+// that linking objects built with two different backends fails at link time
+// instead of silently breaking the one-definition rule.
+#pragma once
+
+#if defined(SINK_ATOMICS_BOOST) + defined(SINK_ATOMICS_RELACY) + defined(SINK_ATOMICS_STD) > 1
+#error "sink: define at most one of SINK_ATOMICS_STD, SINK_ATOMICS_BOOST, SINK_ATOMICS_RELACY"
+#endif
+
+#if defined(SINK_ATOMICS_RELACY)
+#define SINK_ABI_TAG abi_relacy
+#elif defined(SINK_ATOMICS_BOOST)
+#define SINK_ABI_TAG abi_boost
+#else
+#ifndef SINK_ATOMICS_STD
+#define SINK_ATOMICS_STD 1
+#endif
+#define SINK_ABI_TAG abi_std
+#endif
+
+#define SINK_BEGIN_NAMESPACE \
+    namespace sink {         \
+    inline namespace SINK_ABI_TAG {
+#define SINK_END_NAMESPACE \
+    }                      \
+    }
+
+// Eager reclamation (scan on every retire) as the default policy of the
+// default domain: set by the sanitizer builds so that ASan turns any
+// use-after-free into a failure as early as possible.
+#ifndef SINK_HAZARD_POINTER_EAGER
+#define SINK_HAZARD_POINTER_EAGER 0
+#endif

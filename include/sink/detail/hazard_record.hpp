@@ -1,0 +1,67 @@
+// Internals of the hazard-pointer domain: the intrusive header of a retired
+// object and a thread's hazard record. Users never name these types.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sink/detail/atomic.hpp"
+
+SINK_BEGIN_NAMESPACE
+namespace detail {
+
+// The header every retirable object carries (inside hazard_pointer_obj_base).
+// `next_retired` links the object into exactly one retired list at a time; it
+// is written by whoever owns the list (before a release push, or while the
+// list is held privately after an acquire take), so it needs no atomicity.
+struct retired_object {
+    retired_object* next_retired = nullptr;
+    void (*reclaim)(retired_object*) noexcept = nullptr;
+};
+
+// Hazard slots per record. A thread gets one record per domain, and a second
+// one only while it holds more than this many hazard pointers at once.
+inline constexpr std::size_t slots_per_record = 8;
+
+// The value of a slot that no hazard_pointer owns. It is the address of a
+// static object, so it never equals the address of a retired object, and the
+// reclaimer needs no special case for it.
+const void* free_slot_marker() noexcept;
+
+// One block of hazard slots plus a retired list, bound to at most one thread
+// at a time (`in_use`). Records are created on demand, linked into the domain
+// for its whole life, and reused after their thread exits.
+struct alignas(cache_line_size) hazard_record {
+    hazard_record();
+
+    // Published hazards. Written by the hazard_pointer that owns the slot
+    // (release stores, then the reader fence), read by every reclaimer (acquire
+    // loads after the reclaimer fence). free_slot_marker() when unowned.
+    atomic<const void*> slots[slots_per_record];
+
+    // Retired objects waiting for a scan: a stack the owner pushes onto with a
+    // release CAS, and that the owner's scan, a drain or a thread exit takes
+    // whole with an acquire exchange. Taking it whole means no pop, so no ABA.
+    atomic<retired_object*> retired{nullptr};
+
+    // Totals for stats(). Written only by the owning thread (a load and a
+    // store, no read-modify-write); read relaxed by stats().
+    atomic<std::uint64_t> retired_total{0};
+    atomic<std::uint64_t> reclaimed_total{0};
+
+    // Set by the CAS that binds the record to a thread (acquire: sees what the
+    // previous owner wrote), cleared when the thread lets go of it (release).
+    atomic<bool> in_use{true};
+
+    // Owner-only: objects pushed since the last scan (an estimate: a drain may
+    // take them meanwhile, which only makes the next scan come early).
+    std::size_t pending = 0;
+    // Owner-only: further records of the same thread, when it needs more slots.
+    hazard_record* next_of_owner = nullptr;
+    // The domain's list of all records. Written once before the record is
+    // published with a release CAS, immutable afterwards.
+    hazard_record* next = nullptr;
+};
+
+}  // namespace detail
+SINK_END_NAMESPACE

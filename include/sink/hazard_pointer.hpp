@@ -1,0 +1,387 @@
+// Hazard pointers (Michael 2004), shaped after the C++26 interface
+// (std::hazard_pointer, make_hazard_pointer, protect, try_protect,
+// reset_protection, hazard_pointer_obj_base<T, D>::retire), plus the few
+// things a lock-free list walk needs beyond it.
+//
+// Built on sink's atomics seam, so the same code runs under Relacy.
+//
+// Usage
+// -----
+//   struct node : sink::hazard_pointer_obj_base<node> { ... };
+//   sink::detail::atomic<node*> head;
+//
+//   sink::hazard_pointer hp = sink::make_hazard_pointer();
+//   node* n = hp.protect(head);      // n stays valid until hp is reset/destroyed
+//   ...
+//   // unlink n so that no thread can newly reach it, then:
+//   n->retire();                     // freed once no hazard pointer protects it
+//
+// No registration: a thread gets its hazard record the first time it makes a
+// hazard pointer or retires an object, and when the thread exits the record
+// is released and the thread's retired objects are handed to the domain.
+//
+// Progress
+// --------
+//   try_protect, reset_protection, swap, empty, moves   wait-free
+//   protect                                             lock-free (retries
+//                                                       only while the source
+//                                                       keeps changing)
+//   make_hazard_pointer   lock-free, except that the first call of a thread
+//                         (or one that needs more than slots_per_record slots)
+//                         may allocate a record; it then throws bad_alloc if
+//                         the allocation fails
+//   retire                lock-free and never allocates; every scan_threshold
+//                         retires of a thread it scans, which costs
+//                         O(records * slots + retired backlog)
+//   drain, stats          lock-free, O(records * slots + backlog)
+//
+// Garbage bound
+// -------------
+// With H = records * slots_per_record hazard slots and R = scan_threshold
+// (max(2H, 64) with the lazy policy, 1 with the eager one), every thread
+// scans its retired list after R retires, and a scan leaves at most H
+// survivors, so at all times
+//     retired-but-not-reclaimed <= (2 * records + 1) * max(R, H + 1),
+// which stats().backlog_bound reports. records grows with the number of
+// threads that use the domain at the same time (O(threads)), so the bound is
+// O(threads^2 * slots), as in Michael's scheme.
+//
+// Memory ordering
+// ---------------
+// The reader publishes a pointer with a release store into its slot and then
+// issues the *reader fence* (seq_cst) before it re-reads the source. The
+// reclaimer, after the object was unlinked (the unlink happens-before the
+// retire, which happens-before the scan through the retired list's
+// release/acquire), issues the *reclaimer fence* (seq_cst) before it reads the
+// slots with acquire loads. In the single total order of seq_cst fences one
+// fence comes first: if the reader's, the reclaimer sees the published
+// pointer and keeps the object; if the reclaimer's, the reader's re-read sees
+// the unlink and the reader does not use the object. Resetting a slot is a
+// release store, so everything the reader did with the object happens-before
+// the reclaimer's acquire load that finds the slot changed, and therefore
+// before the object is freed.
+// The two fences are detail::reader_fence() and detail::reclaimer_fence():
+// the one place where asymmetric fences (a compiler-only fence for the reader,
+// a process-wide barrier such as membarrier for the reclaimer) can go later,
+// with no change to this interface.
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "sink/detail/atomic.hpp"
+#include "sink/detail/fault.hpp"
+#include "sink/detail/hazard_record.hpp"
+
+SINK_BEGIN_NAMESPACE
+
+class hazard_pointer;
+class hazard_pointer_domain;
+
+namespace detail {
+
+// Orders the reader's publish (a store to its slot) before its validating
+// re-read of the source. Pairs with reclaimer_fence(); see the header comment.
+inline void reader_fence() noexcept {
+    if constexpr (!fault::no_reader_fence) {
+        thread_fence(mo_seq_cst);
+    }
+}
+
+// Orders the unlink of every object in the list being scanned before the
+// reclaimer's reads of the hazard slots. Pairs with reader_fence().
+inline void reclaimer_fence() noexcept {
+    if constexpr (!fault::no_reclaimer_fence) {
+        thread_fence(mo_seq_cst);
+    }
+}
+
+struct hazard_domain_access;
+
+}  // namespace detail
+
+// How eagerly a domain frees retired objects.
+enum class reclamation_policy {
+    lazy,   // scan a thread's retired list every max(2H, 64) retires (fast)
+    eager,  // scan on every retire: frees as early as possible, for
+            // sanitizer and model-checking builds
+};
+
+// A snapshot of a domain's counters. Exact when no thread is retiring,
+// scanning or draining at the time; otherwise each field is a recent value.
+struct hazard_pointer_stats {
+    std::uint64_t retired = 0;        // objects ever retired to the domain
+    std::uint64_t reclaimed = 0;      // objects ever freed by the domain
+    std::uint64_t backlog = 0;        // retired - reclaimed: waiting to be freed
+    std::size_t records = 0;          // hazard records created (about: threads)
+    std::size_t slots = 0;            // H = records * slots_per_record
+    std::size_t scan_threshold = 0;   // R: retires between two scans of a thread
+    std::size_t backlog_bound = 0;    // (2 * records + 1) * max(R, H + 1)
+};
+
+// A set of hazard records and retired objects. Most programs only use the
+// default domain; separate domains keep tests and model-checking runs apart.
+class hazard_pointer_domain {
+public:
+    explicit hazard_pointer_domain(reclamation_policy policy = reclamation_policy::lazy);
+
+    // Frees every object still retired to the domain and all records.
+    // Requires that no thread uses the domain any more: no hazard_pointer made
+    // from it is alive and no thread is retiring into it. Threads that used it
+    // and still run need not do anything.
+    ~hazard_pointer_domain();
+
+    hazard_pointer_domain(const hazard_pointer_domain&) = delete;
+    hazard_pointer_domain& operator=(const hazard_pointer_domain&) = delete;
+
+    // Frees every retired object that no hazard pointer protects, taking the
+    // retired lists of all threads, not only the caller's. Objects that a
+    // concurrent scan of another thread holds at that moment are freed by that
+    // scan instead. Returns the number freed. Lock-free; never allocates.
+    std::size_t drain() noexcept;
+
+    hazard_pointer_stats stats() const noexcept;
+
+    reclamation_policy policy() const noexcept;
+    void set_policy(reclamation_policy policy) noexcept;
+
+private:
+    friend class hazard_pointer;
+    friend struct detail::hazard_domain_access;
+    template <class, class>
+    friend class hazard_pointer_obj_base;
+    friend hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain);
+    friend hazard_pointer_domain& hazard_pointer_default_domain() noexcept;
+
+    // The default domain: id 0, not in the registry of live domains.
+    struct default_tag {};
+    hazard_pointer_domain(default_tag, reclamation_policy policy);
+
+    struct taken_list {
+        detail::retired_object* head = nullptr;
+        detail::retired_object* tail = nullptr;
+        std::size_t size = 0;
+        void append(taken_list other) noexcept;
+    };
+
+    // Owns one slot of the calling thread's record(s); throws bad_alloc.
+    detail::atomic<const void*>* acquire_slot();
+    void retire(detail::retired_object* object) noexcept;
+
+    detail::hazard_record* acquire_record();
+    detail::hazard_record* current_thread_record(bool create) noexcept;
+    void release_record_chain(detail::hazard_record* first) noexcept;
+
+    std::size_t scan_threshold() const noexcept;
+    void scan(detail::hazard_record* owner) noexcept;
+    void retire_unowned(detail::retired_object* object) noexcept;
+    taken_list take_orphans() noexcept;
+    void push_orphans(taken_list list) noexcept;
+    static taken_list take(detail::atomic<detail::retired_object*>& stack) noexcept;
+    static void push(detail::atomic<detail::retired_object*>& stack, taken_list list) noexcept;
+    taken_list reclaim_unprotected(taken_list list) noexcept;
+    void count_reclaimed(detail::hazard_record* owner, std::size_t n) noexcept;
+
+    // All records ever created, newest first; a record is never unlinked
+    // before the domain is destroyed, so a reclaimer can walk the list freely.
+    detail::atomic<detail::hazard_record*> records_{nullptr};
+    detail::atomic<std::size_t> record_count_{0};
+    // Retired objects that belong to no thread: handed over at thread exit,
+    // survivors of drains, and retires of a thread that has no record.
+    detail::atomic<detail::retired_object*> orphans_{nullptr};
+    detail::atomic<std::size_t> orphan_count_{0};
+    // Counters of work done by threads without a record (read-modify-write:
+    // several such threads may count at once).
+    detail::atomic<std::uint64_t> unowned_retired_{0};
+    detail::atomic<std::uint64_t> unowned_reclaimed_{0};
+    detail::atomic<int> policy_;
+    // Tells a domain apart from an earlier one at the same address in the
+    // per-thread binding cache.
+    std::uint64_t id_;
+#if defined(SINK_ATOMICS_RELACY)
+    // Under Relacy the simulated threads share one OS thread, so the binding
+    // of a thread to its record lives here, by simulated thread index.
+    static constexpr unsigned max_model_threads = 16;
+    detail::hazard_record* model_thread_records_[max_model_threads] = {};
+#endif
+};
+
+// The process-wide domain used when none is named. It is never destroyed, so
+// objects may be retired to it even from static destructors.
+hazard_pointer_domain& hazard_pointer_default_domain() noexcept;
+
+// A single hazard pointer: owns one hazard slot of the calling thread.
+// Movable, not copyable. Any thread may use, move and destroy it.
+class hazard_pointer {
+public:
+    // An empty hazard pointer: owns no slot, protects nothing.
+    hazard_pointer() noexcept = default;
+
+    hazard_pointer(hazard_pointer&& other) noexcept : slot_(std::exchange(other.slot_, nullptr)) {}
+    hazard_pointer& operator=(hazard_pointer&& other) noexcept {
+        if (this != &other) {
+            release();
+            slot_ = std::exchange(other.slot_, nullptr);
+        }
+        return *this;
+    }
+    ~hazard_pointer() { release(); }
+
+    [[nodiscard]] bool empty() const noexcept { return slot_ == nullptr; }
+
+    // Returns the value of `src` at a moment when it pointed at the returned
+    // object and that object was protected. Lock-free.
+    template <class T>
+    T* protect(const detail::atomic<T*>& src) noexcept {
+        T* ptr = src.load(detail::mo_relaxed);
+        while (!try_protect(ptr, src)) {
+        }
+        return ptr;
+    }
+
+    // Protects `ptr` if `src` still holds it after the publish; otherwise
+    // clears the protection, stores the newer value in `ptr`, returns false.
+    template <class T>
+    bool try_protect(T*& ptr, const detail::atomic<T*>& src) noexcept {
+        return try_protect(ptr, src, [](T* p) noexcept { return p; });
+    }
+
+    // The same for a source that holds something other than a plain pointer
+    // (a pointer with tag bits, say): `to_pointer(value)` is the object to
+    // protect. Returns the value read, like protect above.
+    template <class V, class ToPointer>
+    V protect(const detail::atomic<V>& src, ToPointer to_pointer) noexcept {
+        V value = src.load(detail::mo_relaxed);
+        while (!try_protect(value, src, to_pointer)) {
+        }
+        return value;
+    }
+
+    template <class V, class ToPointer>
+    bool try_protect(V& value, const detail::atomic<V>& src, ToPointer to_pointer) noexcept {
+        const V seen = value;
+        reset_protection(to_pointer(seen));
+        // Acquire: the object we are about to read was initialised before the
+        // release store or CAS that made `src` point at it.
+        value = src.load(detail::mo_acquire);
+        if (value == seen || detail::fault::skip_validation) {
+            value = seen;
+            return true;
+        }
+        reset_protection();
+        return false;
+    }
+
+    // Publishes `ptr` (replacing any earlier protection) and orders the
+    // publish before every later load of this thread (the reader fence).
+    // By itself this does not make `ptr` safe: it is protected once the caller
+    // has re-read, AFTER this call, a location that proves `ptr` was still
+    // reachable (try_protect re-reads its source). This is what a list walk
+    // needs when the proof is not the pointer's own source, for example the
+    // `next` of the last live node before a run of frozen nodes.
+    template <class T>
+    void reset_protection(const T* ptr) noexcept {
+        assert(slot_ != nullptr && "reset_protection on an empty hazard_pointer");
+        if (ptr == nullptr) {
+            reset_protection();
+            return;
+        }
+        // Release: what this thread did with the previously protected object
+        // happens-before a reclaimer's acquire read of the slot that no longer
+        // shows it. The reader fence then orders the publish before the
+        // caller's validating load (pairs with the reclaimer fence).
+        slot_->store(static_cast<const void*>(ptr), detail::mo_release);
+        detail::reader_fence();
+    }
+
+    // Ends protection. Release, for the same reason as above; no fence: a
+    // reclaimer that still sees the old value only keeps an object longer.
+    void reset_protection(std::nullptr_t = nullptr) noexcept {
+        assert(slot_ != nullptr && "reset_protection on an empty hazard_pointer");
+        slot_->store(nullptr, detail::mo_release);
+    }
+
+    void swap(hazard_pointer& other) noexcept { std::swap(slot_, other.slot_); }
+
+private:
+    friend hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain);
+    explicit hazard_pointer(detail::atomic<const void*>* slot) noexcept : slot_(slot) {}
+
+    void release() noexcept {
+        if (slot_ != nullptr) {
+            // Release: as reset_protection(). Also hands the slot back to the
+            // record's owner, which reuses it after seeing the marker.
+            slot_->store(detail::free_slot_marker(), detail::mo_release);
+            slot_ = nullptr;
+        }
+    }
+
+    detail::atomic<const void*>* slot_ = nullptr;
+};
+
+inline void swap(hazard_pointer& a, hazard_pointer& b) noexcept { a.swap(b); }
+
+// A hazard pointer owning a slot of the calling thread's record in `domain`.
+// Throws std::bad_alloc if a new record is needed and cannot be allocated.
+[[nodiscard]] hazard_pointer make_hazard_pointer(
+    hazard_pointer_domain& domain = hazard_pointer_default_domain());
+
+// Base class of objects that can be retired. D is called as D()(T*) once the
+// object is unprotected; it must be default-constructible and nothrow-movable,
+// and must not depend on anything that may be gone by then (for example a
+// container that was destroyed meanwhile).
+template <class T, class D = std::default_delete<T>>
+class hazard_pointer_obj_base : private detail::retired_object {
+public:
+    // Precondition: the object is no longer reachable by any thread that does
+    // not already protect it, and it was not retired before. Never allocates.
+    void retire(D deleter = D(), hazard_pointer_domain& domain = hazard_pointer_default_domain()) noexcept {
+        static_assert(std::is_base_of_v<hazard_pointer_obj_base, T>, "T must derive from hazard_pointer_obj_base<T, D>");
+        static_assert(std::is_nothrow_move_constructible_v<D>, "the deleter must be nothrow-movable");
+        deleter_ = std::move(deleter);
+        this->reclaim = &reclaim_object;
+        domain.retire(this);
+    }
+
+protected:
+    hazard_pointer_obj_base() = default;
+    // A copy is a new object: it is not retired, whatever the original is.
+    hazard_pointer_obj_base(const hazard_pointer_obj_base&) noexcept : detail::retired_object() {}
+    hazard_pointer_obj_base& operator=(const hazard_pointer_obj_base&) noexcept { return *this; }
+    ~hazard_pointer_obj_base() = default;
+
+private:
+    friend class hazard_pointer_domain;
+
+    static void reclaim_object(detail::retired_object* object) noexcept {
+        auto* self = static_cast<hazard_pointer_obj_base*>(object);
+        D deleter = std::move(self->deleter_);
+        deleter(static_cast<T*>(self));
+    }
+
+    [[no_unique_address]] D deleter_{};
+};
+
+namespace detail {
+
+// Test and model-checking hooks; not for users.
+struct hazard_domain_access {
+    // Lets the calling thread go of its record(s) in `domain`, exactly as
+    // thread exit does (its retired objects are handed to the domain).
+    static void release_current_thread(hazard_pointer_domain& domain) noexcept;
+    // Lets go of a record chain (thread exit, eviction of a binding).
+    static void release_chain(hazard_pointer_domain& domain, hazard_record* first) noexcept;
+#if defined(SINK_ATOMICS_RELACY)
+    // Under Relacy there is no process-wide default domain (Relacy atomics
+    // exist only inside a test run): the model names one for each run.
+    static void set_model_default_domain(hazard_pointer_domain* domain) noexcept;
+#endif
+};
+
+}  // namespace detail
+
+SINK_END_NAMESPACE

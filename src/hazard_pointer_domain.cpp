@@ -1,0 +1,611 @@
+// The hazard-pointer domain: records, retired lists, scans, thread exit.
+// See include/sink/hazard_pointer.hpp for the memory-ordering argument and
+// docs/hazard_pointers.md for the design.
+#include "sink/hazard_pointer.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+
+#if !defined(SINK_ATOMICS_RELACY)
+#include <mutex>
+#include <vector>
+#endif
+
+SINK_BEGIN_NAMESPACE
+
+namespace detail {
+namespace {
+const char free_slot_object = 0;
+}  // namespace
+
+const void* free_slot_marker() noexcept { return &free_slot_object; }
+
+hazard_record::hazard_record() {
+    // Relaxed: the record becomes visible to other threads only through the
+    // release CAS that links it into the domain.
+    for (auto& slot : slots) {
+        slot.store(free_slot_marker(), mo_relaxed);
+    }
+}
+
+}  // namespace detail
+
+using detail::hazard_record;
+using detail::retired_object;
+
+namespace {
+
+// Scans that find more hazards than this compare the retired list against
+// them in several passes, so that a scan never allocates.
+constexpr std::size_t hazards_per_pass = 256;
+// The lazy policy's scan threshold never drops below this, so that a lone
+// thread does not scan every few retires.
+constexpr std::size_t min_scan_threshold = 64;
+
+#if !defined(SINK_ATOMICS_RELACY)
+
+// Live non-default domains. A thread's binding to a domain can outlive the
+// domain; the thread looks the domain up here, under the lock, before it
+// touches the domain's records again, and the domain's destructor removes
+// itself under the same lock first. Used only when a binding is made,
+// evicted or released at thread exit: never on an operation's path.
+struct domain_registry {
+    std::mutex mutex;
+    std::vector<std::uint64_t> live;
+    std::uint64_t next_id = 1;  // 0 is the default domain
+};
+
+domain_registry& registry() {
+    // Never destroyed: thread exits may still consult it after main returns.
+    static domain_registry* const instance = new domain_registry;
+    return *instance;
+}
+
+// A thread's binding to its record in one non-default domain.
+struct binding {
+    hazard_pointer_domain* domain = nullptr;
+    std::uint64_t domain_id = 0;
+    hazard_record* record = nullptr;
+};
+
+constexpr std::size_t max_other_bindings = 4;
+
+// Trivially destructible, so it stays usable during the whole thread exit,
+// even after the exit hook below has run.
+struct thread_bindings {
+    hazard_record* default_record;
+    binding others[max_other_bindings];
+    std::size_t next_eviction;
+    bool exit_hook_armed;
+    bool exited;
+};
+constinit thread_local thread_bindings tls_bindings{};
+
+struct thread_exit_hook {
+    thread_exit_hook() noexcept {}  // NOLINT: non-trivial on purpose, see arm_exit_hook
+    ~thread_exit_hook();
+};
+thread_local thread_exit_hook tls_exit_hook;
+
+// Touching the hook constructs it in this thread and registers its destructor
+// to run at thread exit.
+void arm_exit_hook() noexcept {
+    thread_bindings& b = tls_bindings;
+    if (!b.exit_hook_armed && !b.exited) {
+        b.exit_hook_armed = true;
+        [[maybe_unused]] thread_exit_hook* hook = &tls_exit_hook;
+    }
+}
+
+#else  // Relacy
+
+hazard_pointer_domain* model_default_domain = nullptr;
+
+#endif
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// taken_list: a retired list held privately by one thread.
+
+void hazard_pointer_domain::taken_list::append(taken_list other) noexcept {
+    if (other.head == nullptr) {
+        return;
+    }
+    if (head == nullptr) {
+        *this = other;
+        return;
+    }
+    tail->next_retired = other.head;
+    tail = other.tail;
+    size += other.size;
+}
+
+hazard_pointer_domain::taken_list hazard_pointer_domain::take(
+    detail::atomic<retired_object*>& stack) noexcept {
+    // Relaxed peek: skip the read-modify-write when there is nothing to take.
+    if (stack.load(detail::mo_relaxed) == nullptr) {
+        return {};
+    }
+    // Acquire: pairs with the release CAS of every push before it (a chain of
+    // CASes is one release sequence), so the unlink of each object we take
+    // happens-before our reclaimer fence, and its next_retired is visible.
+    retired_object* head = stack.exchange(nullptr, detail::mo_acquire);
+    taken_list list;
+    list.head = head;
+    for (retired_object* o = head; o != nullptr; o = o->next_retired) {
+        list.tail = o;
+        ++list.size;
+    }
+    return list;
+}
+
+void hazard_pointer_domain::push(detail::atomic<retired_object*>& stack, taken_list list) noexcept {
+    if (list.head == nullptr) {
+        return;
+    }
+    retired_object* head = stack.load(detail::mo_relaxed);
+    do {
+        list.tail->next_retired = head;
+        // Release: publishes next_retired and everything the retiring thread
+        // did before (the unlink above all) to the acquire take() that gets it.
+    } while (!stack.compare_exchange_weak(head, list.head, detail::mo_release, detail::mo_relaxed));
+}
+
+// ---------------------------------------------------------------------------
+// Construction, the default domain, thread bindings.
+
+hazard_pointer_domain::hazard_pointer_domain(reclamation_policy policy)
+    : policy_(static_cast<int>(policy)), id_(0) {
+#if !defined(SINK_ATOMICS_RELACY)
+    domain_registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    id_ = r.next_id++;
+    r.live.push_back(id_);
+#endif
+}
+
+hazard_pointer_domain::hazard_pointer_domain(default_tag, reclamation_policy policy)
+    : policy_(static_cast<int>(policy)), id_(0) {}
+
+hazard_pointer_domain::~hazard_pointer_domain() {
+#if !defined(SINK_ATOMICS_RELACY)
+    if (id_ != 0) {
+        domain_registry& r = registry();
+        std::lock_guard lock(r.mutex);
+        r.live.erase(std::find(r.live.begin(), r.live.end(), id_));
+    }
+#endif
+    // No thread uses the domain any more (precondition), so every retired
+    // object can be freed, protected or not, and then every record.
+    taken_list all;
+    for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
+        all.append(take(r->retired));
+    }
+    all.append(take(orphans_));
+    for (retired_object* o = all.head; o != nullptr;) {
+        retired_object* next = o->next_retired;
+        o->reclaim(o);
+        o = next;
+    }
+    for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr;) {
+        hazard_record* next = r->next;
+        for ([[maybe_unused]] auto& slot : r->slots) {
+            assert(slot.load(detail::mo_relaxed) == detail::free_slot_marker() &&
+                   "hazard_pointer_domain destroyed while a hazard_pointer of it is alive");
+        }
+        std::destroy_at(r);
+        detail::deallocate_bytes(r, sizeof(hazard_record), alignof(hazard_record));
+        r = next;
+    }
+}
+
+hazard_pointer_domain& hazard_pointer_default_domain() noexcept {
+#if defined(SINK_ATOMICS_RELACY)
+    assert(model_default_domain != nullptr && "the Relacy model must name a default domain");
+    return *model_default_domain;
+#else
+    // Never destroyed: threads that exit after main returns, and static
+    // destructors, may still retire into it.
+    static hazard_pointer_domain* const domain = new hazard_pointer_domain(
+        hazard_pointer_domain::default_tag{},
+        SINK_HAZARD_POINTER_EAGER ? reclamation_policy::eager : reclamation_policy::lazy);
+    return *domain;
+#endif
+}
+
+reclamation_policy hazard_pointer_domain::policy() const noexcept {
+    return static_cast<reclamation_policy>(policy_.load(detail::mo_relaxed));
+}
+
+void hazard_pointer_domain::set_policy(reclamation_policy policy) noexcept {
+    // Relaxed: the policy only decides when scans happen, never whether an
+    // object may be freed.
+    policy_.store(static_cast<int>(policy), detail::mo_relaxed);
+}
+
+hazard_record* hazard_pointer_domain::acquire_record() {
+    for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
+        if (r->in_use.load(detail::mo_relaxed)) {
+            continue;
+        }
+        bool expected = false;
+        // Acquire: pairs with the release store of the previous owner's
+        // release_record_chain, so its writes to the record happen-before ours.
+        if (r->in_use.compare_exchange_strong(expected, true, detail::mo_acquire, detail::mo_relaxed)) {
+            return r;
+        }
+    }
+    void* memory = detail::allocate_bytes(sizeof(hazard_record), alignof(hazard_record));
+    hazard_record* r = std::construct_at(static_cast<hazard_record*>(memory));
+    hazard_record* head = records_.load(detail::mo_relaxed);
+    do {
+        r->next = head;
+        // Release: a thread that finds the record through records_ sees its
+        // initialised slots and `next`.
+    } while (!records_.compare_exchange_weak(head, r, detail::mo_release, detail::mo_relaxed));
+    // Relaxed: the count only sizes the scan threshold and the stats; scans
+    // walk the list itself.
+    record_count_.fetch_add(1, detail::mo_relaxed);
+    return r;
+}
+
+void hazard_pointer_domain::release_record_chain(hazard_record* first) noexcept {
+    // Hand over the thread's retired objects: free what is unprotected now,
+    // and leave the rest (at most H objects) with the domain.
+    taken_list all;
+    for (hazard_record* r = first; r != nullptr; r = r->next_of_owner) {
+        all.append(take(r->retired));
+    }
+    all.append(take_orphans());
+    const std::size_t taken = all.size;
+    taken_list survivors = reclaim_unprotected(all);
+    count_reclaimed(first, taken - survivors.size);
+    push_orphans(survivors);
+    for (hazard_record* r = first; r != nullptr;) {
+        hazard_record* next = r->next_of_owner;
+        r->pending = 0;
+        r->next_of_owner = nullptr;
+        // Release: pairs with the acquire CAS of the record's next owner.
+        // Slots still owned by hazard pointers that were moved to another
+        // thread stay owned; the next owner skips them until they are freed.
+        r->in_use.store(false, detail::mo_release);
+        r = next;
+    }
+}
+
+#if !defined(SINK_ATOMICS_RELACY)
+
+namespace {
+
+// Lets go of a binding to a non-default domain, if that domain still lives.
+void release_binding(binding& b) noexcept {
+    if (b.record != nullptr) {
+        domain_registry& r = registry();
+        std::lock_guard lock(r.mutex);
+        if (std::find(r.live.begin(), r.live.end(), b.domain_id) != r.live.end()) {
+            detail::hazard_domain_access::release_chain(*b.domain, b.record);
+        }
+    }
+    b = binding{};
+}
+
+thread_exit_hook::~thread_exit_hook() {
+    thread_bindings& b = tls_bindings;
+    b.exited = true;
+    if (b.default_record != nullptr) {
+        detail::hazard_domain_access::release_chain(hazard_pointer_default_domain(), b.default_record);
+        b.default_record = nullptr;
+    }
+    for (binding& other : b.others) {
+        release_binding(other);
+    }
+}
+
+}  // namespace
+
+hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcept {
+    thread_bindings& b = tls_bindings;
+    if (id_ == 0) {
+        if (b.default_record != nullptr || !create) {
+            return b.default_record;
+        }
+        try {
+            b.default_record = acquire_record();
+        } catch (const std::bad_alloc&) {
+            return nullptr;
+        }
+        // After the exit hook has run (another thread_local's destructor using
+        // a map), the record stays bound until the thread is gone: documented.
+        arm_exit_hook();
+        return b.default_record;
+    }
+    for (binding& other : b.others) {
+        if (other.domain == this && other.domain_id == id_) {
+            return other.record;
+        }
+    }
+    if (!create) {
+        return nullptr;
+    }
+    hazard_record* record = nullptr;
+    try {
+        record = acquire_record();
+    } catch (const std::bad_alloc&) {
+        return nullptr;
+    }
+    binding* free_binding = nullptr;
+    for (binding& other : b.others) {
+        if (other.record == nullptr) {
+            free_binding = &other;
+            break;
+        }
+    }
+    if (free_binding == nullptr) {
+        // All binding places taken: let go of one (its domain gets the
+        // retired objects, as at thread exit) and reuse its place.
+        free_binding = &b.others[b.next_eviction];
+        b.next_eviction = (b.next_eviction + 1) % max_other_bindings;
+        release_binding(*free_binding);
+    }
+    *free_binding = binding{this, id_, record};
+    arm_exit_hook();
+    return record;
+}
+
+void detail::hazard_domain_access::release_current_thread(hazard_pointer_domain& domain) noexcept {
+    thread_bindings& b = tls_bindings;
+    if (domain.id_ == 0) {
+        if (b.default_record != nullptr) {
+            domain.release_record_chain(b.default_record);
+            b.default_record = nullptr;
+        }
+        return;
+    }
+    for (binding& other : b.others) {
+        if (other.domain == &domain && other.domain_id == domain.id_) {
+            domain.release_record_chain(other.record);
+            other = binding{};
+        }
+    }
+}
+
+#else  // Relacy: bindings live in the domain, by simulated thread index.
+
+hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcept {
+    const unsigned index = detail::current_thread_index();
+    assert(index < max_model_threads);
+    hazard_record*& record = model_thread_records_[index];
+    if (record == nullptr && create) {
+        record = acquire_record();
+    }
+    return record;
+}
+
+void detail::hazard_domain_access::release_current_thread(hazard_pointer_domain& domain) noexcept {
+    hazard_record*& record = domain.model_thread_records_[detail::current_thread_index()];
+    if (record != nullptr) {
+        domain.release_record_chain(record);
+        record = nullptr;
+    }
+}
+
+void detail::hazard_domain_access::set_model_default_domain(hazard_pointer_domain* domain) noexcept {
+    model_default_domain = domain;
+}
+
+#endif
+
+void detail::hazard_domain_access::release_chain(hazard_pointer_domain& domain, hazard_record* first) noexcept {
+    domain.release_record_chain(first);
+}
+
+// ---------------------------------------------------------------------------
+// Hazard pointers.
+
+detail::atomic<const void*>* hazard_pointer_domain::acquire_slot() {
+    hazard_record* r = current_thread_record(true);
+    if (r == nullptr) {
+        throw std::bad_alloc();
+    }
+    for (;; r = r->next_of_owner) {
+        for (auto& slot : r->slots) {
+            // Relaxed: only the record's owner (this thread) turns a free slot
+            // into a taken one, and the slot guards no data but itself.
+            if (slot.load(detail::mo_relaxed) == detail::free_slot_marker()) {
+                slot.store(nullptr, detail::mo_relaxed);
+                return &slot;
+            }
+        }
+        if (r->next_of_owner == nullptr) {
+            r->next_of_owner = acquire_record();  // may throw; the chain is unchanged then
+        }
+    }
+}
+
+hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain) {
+    return hazard_pointer(domain.acquire_slot());
+}
+
+// ---------------------------------------------------------------------------
+// Retire and reclaim.
+
+std::size_t hazard_pointer_domain::scan_threshold() const noexcept {
+    if (policy() == reclamation_policy::eager) {
+        return 1;
+    }
+    const std::size_t hazards = record_count_.load(detail::mo_relaxed) * detail::slots_per_record;
+    return std::max(2 * hazards, min_scan_threshold);
+}
+
+void hazard_pointer_domain::retire(retired_object* object) noexcept {
+    hazard_record* owner = current_thread_record(true);
+    if (owner == nullptr) {
+        retire_unowned(object);
+        return;
+    }
+    // Counted before the push (release store), so that whoever frees the
+    // object counts it as reclaimed only after it was counted as retired:
+    // stats() never sees more reclaimed than retired.
+    owner->retired_total.store(owner->retired_total.load(detail::mo_relaxed) + 1, detail::mo_release);
+    object->next_retired = nullptr;
+    push(owner->retired, taken_list{object, object, 1});
+    if (++owner->pending >= scan_threshold()) {
+        scan(owner);
+    }
+}
+
+void hazard_pointer_domain::retire_unowned(retired_object* object) noexcept {
+    unowned_retired_.fetch_add(1, detail::mo_release);
+    object->next_retired = nullptr;
+    push_orphans(taken_list{object, object, 1});
+    if (orphan_count_.load(detail::mo_relaxed) >= scan_threshold()) {
+        taken_list orphans = take_orphans();
+        const std::size_t taken = orphans.size;
+        taken_list survivors = reclaim_unprotected(orphans);
+        count_reclaimed(nullptr, taken - survivors.size);
+        push_orphans(survivors);
+    }
+}
+
+void hazard_pointer_domain::scan(hazard_record* owner) noexcept {
+    taken_list list = take(owner->retired);
+    list.append(take_orphans());
+    const std::size_t taken = list.size;
+    taken_list survivors = reclaim_unprotected(list);
+    count_reclaimed(owner, taken - survivors.size);
+    owner->pending = survivors.size;
+    push(owner->retired, survivors);
+}
+
+std::size_t hazard_pointer_domain::drain() noexcept {
+    taken_list all;
+    for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
+        all.append(take(r->retired));
+    }
+    all.append(take_orphans());
+    const std::size_t taken = all.size;
+    taken_list survivors = reclaim_unprotected(all);
+    const std::size_t freed = taken - survivors.size;
+    count_reclaimed(current_thread_record(false), freed);
+    push_orphans(survivors);
+    return freed;
+}
+
+hazard_pointer_domain::taken_list hazard_pointer_domain::take_orphans() noexcept {
+    taken_list list = take(orphans_);
+    if (list.size != 0) {
+        // Relaxed: the count only triggers scans. Decremented after the take
+        // and incremented before the push, so it never drops below the number
+        // of objects on the stack.
+        orphan_count_.fetch_sub(list.size, detail::mo_relaxed);
+    }
+    return list;
+}
+
+void hazard_pointer_domain::push_orphans(taken_list list) noexcept {
+    if (list.size == 0) {
+        return;
+    }
+    orphan_count_.fetch_add(list.size, detail::mo_relaxed);
+    push(orphans_, list);
+}
+
+void hazard_pointer_domain::count_reclaimed(hazard_record* owner, std::size_t n) noexcept {
+    if (n == 0) {
+        return;
+    }
+    // Release: pairs with the acquire loads of stats(), which read the
+    // reclaimed counters before the retired ones; see retire().
+    if (owner != nullptr) {
+        owner->reclaimed_total.store(owner->reclaimed_total.load(detail::mo_relaxed) + n, detail::mo_release);
+    } else {
+        unowned_reclaimed_.fetch_add(n, detail::mo_release);
+    }
+}
+
+hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(taken_list list) noexcept {
+    if (list.head == nullptr) {
+        return {};
+    }
+    // Pairs with the reader fence of every hazard_pointer publish: after it,
+    // a slot read below shows every pointer that a reader validated before the
+    // unlink of the objects in `list` (see hazard_pointer.hpp).
+    detail::reclaimer_fence();
+
+    taken_list unprotected = list;
+    taken_list survivors;
+    const void* hazards[hazards_per_pass];
+    std::size_t count = 0;
+
+    // Moves every object of `unprotected` that is in hazards[0, count) to
+    // `survivors`.
+    auto keep_protected = [&]() noexcept {
+        std::sort(hazards, hazards + count);
+        taken_list rest;
+        for (retired_object* o = unprotected.head; o != nullptr;) {
+            retired_object* next = o->next_retired;
+            o->next_retired = nullptr;
+            taken_list& to = std::binary_search(hazards, hazards + count, static_cast<const void*>(o)) ? survivors : rest;
+            to.append(taken_list{o, o, 1});
+            o = next;
+        }
+        unprotected = rest;
+        count = 0;
+    };
+
+    for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
+        for (auto& slot : r->slots) {
+            // Acquire: if the slot no longer shows an object, everything its
+            // reader did with the object happens-before we free it.
+            const void* p = slot.load(detail::mo_acquire);
+            if (p == nullptr || p == detail::free_slot_marker() || detail::fault::ignore_hazards) {
+                continue;
+            }
+            hazards[count++] = p;
+            if (count == hazards_per_pass) {
+                keep_protected();
+            }
+        }
+    }
+    if (count != 0) {
+        keep_protected();
+    }
+
+    for (retired_object* o = unprotected.head; o != nullptr;) {
+        retired_object* next = o->next_retired;
+        o->reclaim(o);
+        o = next;
+    }
+    return survivors;
+}
+
+// ---------------------------------------------------------------------------
+// Stats.
+
+hazard_pointer_stats hazard_pointer_domain::stats() const noexcept {
+    hazard_pointer_stats s;
+    // Reclaimed first, then retired, all acquire (see count_reclaimed): the
+    // retired total read afterwards covers every object counted as reclaimed.
+    std::uint64_t reclaimed = unowned_reclaimed_.load(detail::mo_acquire);
+    for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
+        reclaimed += r->reclaimed_total.load(detail::mo_acquire);
+    }
+    std::uint64_t retired = unowned_retired_.load(detail::mo_acquire);
+    for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
+        retired += r->retired_total.load(detail::mo_acquire);
+    }
+    s.retired = retired;
+    s.reclaimed = reclaimed;
+    s.backlog = retired >= reclaimed ? retired - reclaimed : 0;
+    s.records = record_count_.load(detail::mo_relaxed);
+    s.slots = s.records * detail::slots_per_record;
+    s.scan_threshold = scan_threshold();
+    s.backlog_bound = (2 * s.records + 1) * std::max(s.scan_threshold, s.slots + 1);
+    return s;
+}
+
+SINK_END_NAMESPACE
