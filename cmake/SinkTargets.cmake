@@ -66,6 +66,7 @@ function(sink_add_gtest target)
   set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF)
   gtest_discover_tests(${target}
     TEST_PREFIX "${ARG_PREFIX}"
+    NO_PRETTY_VALUES
     PROPERTIES LABELS ${SINK_TEST_LABEL} TIMEOUT 600
     DISCOVERY_TIMEOUT 60)
 endfunction()

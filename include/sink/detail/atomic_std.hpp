@@ -44,7 +44,8 @@ inline void* allocate_bytes(std::size_t size, std::size_t alignment) {
     return ::operator new(size, std::align_val_t{alignment});
 }
 inline void deallocate_bytes(void* p, std::size_t size, std::size_t alignment) noexcept {
-    ::operator delete(p, size, std::align_val_t{alignment});
+    (void)size;  // clang before 19 does not declare sized deallocation by default
+    ::operator delete(p, std::align_val_t{alignment});
 }
 
 }  // namespace detail
