@@ -17,13 +17,16 @@ else()
   set(SINK_TEST_LABEL unit)
 endif()
 
-# sink_add_library(<target> ATOMICS std|boost)
+# sink_add_library(<target> ATOMICS std|boost [DEFINITIONS def ...])
 # The compiled part of sink, for one atomics backend. The backend is a public
 # compile definition and part of the ABI namespace, so a program cannot mix
 # two backends by accident.
 function(sink_add_library target)
-  cmake_parse_arguments(ARG "" "ATOMICS" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "ATOMICS" "DEFINITIONS" ${ARGN})
   add_library(${target} ${PROJECT_SOURCE_DIR}/src/hazard_pointer_domain.cpp)
+  if(ARG_DEFINITIONS)
+    target_compile_definitions(${target} PUBLIC ${ARG_DEFINITIONS})
+  endif()
   target_include_directories(${target} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

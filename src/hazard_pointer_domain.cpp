@@ -453,7 +453,7 @@ void hazard_pointer_domain::retire(retired_object* object) noexcept {
     owner->retired_total.store(owner->retired_total.load(detail::mo_relaxed) + 1, detail::mo_release);
     object->next_retired = nullptr;
     push(owner->retired, taken_list{object, object, 1});
-    if (++owner->pending >= scan_threshold()) {
+    if (++owner->pending >= scan_threshold() && !detail::fault::never_scan) {
         scan(owner);
     }
 }

@@ -23,7 +23,8 @@ using sink::hazard_pointer_domain;
 using sink::make_hazard_pointer;
 using sink::reclamation_policy;
 
-// Counts, per object, how often it was destroyed.
+// Counts, per object, how often it was destroyed. Declared before the domain
+// in each test, so that it outlives the objects the domain frees last.
 class ledger {
 public:
     explicit ledger(std::size_t n) : destroyed_(n) {}
@@ -69,8 +70,8 @@ TEST(HazardPointer, DefaultConstructedIsEmptyAndMadeIsNot) {
 }
 
 TEST(HazardPointer, ProtectReturnsTheCurrentValue) {
-    hazard_pointer_domain domain;
     ledger book(2);
+    hazard_pointer_domain domain;
     auto* a = new counted(0, &book);
     auto* b = new counted(1, &book);
     sink::detail::atomic<counted*> src{a};
@@ -87,8 +88,8 @@ TEST(HazardPointer, ProtectReturnsTheCurrentValue) {
 }
 
 TEST(HazardPointer, ProtectsTaggedValuesThroughAConversion) {
-    hazard_pointer_domain domain;
     ledger book(1);
+    hazard_pointer_domain domain;
     auto* a = new counted(0, &book);
     const std::uintptr_t tagged = reinterpret_cast<std::uintptr_t>(a) | 1u;
     sink::detail::atomic<std::uintptr_t> src{tagged};
@@ -108,8 +109,8 @@ TEST(HazardPointer, ProtectsTaggedValuesThroughAConversion) {
 class HazardPointerPolicy : public ::testing::TestWithParam<reclamation_policy> {};
 
 TEST_P(HazardPointerPolicy, ProtectedObjectIsNotFreedUntilProtectionEnds) {
-    hazard_pointer_domain domain(GetParam());
     ledger book(1);
+    hazard_pointer_domain domain(GetParam());
     sink::detail::atomic<counted*> src{new counted(0, &book)};
     hazard_pointer hp = make_hazard_pointer(domain);
     counted* p = hp.protect(src);
@@ -124,8 +125,8 @@ TEST_P(HazardPointerPolicy, ProtectedObjectIsNotFreedUntilProtectionEnds) {
 }
 
 TEST_P(HazardPointerPolicy, ResetProtectionWithAPointerProtectsIt) {
-    hazard_pointer_domain domain(GetParam());
     ledger book(1);
+    hazard_pointer_domain domain(GetParam());
     auto* p = new counted(0, &book);
     hazard_pointer hp = make_hazard_pointer(domain);
     hp.reset_protection(p);  // the caller has proved reachability otherwise
@@ -136,8 +137,8 @@ TEST_P(HazardPointerPolicy, ResetProtectionWithAPointerProtectsIt) {
 }
 
 TEST_P(HazardPointerPolicy, MovedHazardPointerKeepsProtecting) {
-    hazard_pointer_domain domain(GetParam());
     ledger book(1);
+    hazard_pointer_domain domain(GetParam());
     sink::detail::atomic<counted*> src{new counted(0, &book)};
     hazard_pointer hp = make_hazard_pointer(domain);
     counted* p = hp.protect(src);
@@ -150,9 +151,9 @@ TEST_P(HazardPointerPolicy, MovedHazardPointerKeepsProtecting) {
 }
 
 TEST_P(HazardPointerPolicy, RetiredObjectsAreFreedExactlyOnce) {
-    hazard_pointer_domain domain(GetParam());
     constexpr std::size_t n = 5000;
     ledger book(n);
+    hazard_pointer_domain domain(GetParam());
     for (std::size_t i = 0; i < n; ++i) {
         (new counted(i, &book))->retire({}, domain);
     }
@@ -170,10 +171,10 @@ TEST_P(HazardPointerPolicy, RetiredObjectsAreFreedExactlyOnce) {
 TEST_P(HazardPointerPolicy, OnlyTheProtectedObjectsSurviveAScanWithManyHazards) {
     // 300 hazards is more than one pass of the scan holds (256), so this also
     // covers the multi-pass comparison.
-    hazard_pointer_domain domain(GetParam());
     constexpr std::size_t protected_count = 300;
     constexpr std::size_t n = 1000;
     ledger book(n);
+    hazard_pointer_domain domain(GetParam());
     std::vector<counted*> objects;
     for (std::size_t i = 0; i < n; ++i) {
         objects.push_back(new counted(i, &book));
@@ -209,18 +210,19 @@ INSTANTIATE_TEST_SUITE_P(Policies, HazardPointerPolicy,
 // When scans happen.
 
 TEST(HazardPointerReclamation, EagerPolicyFreesOnRetire) {
-    hazard_pointer_domain domain(reclamation_policy::eager);
     ledger book(1);
+    hazard_pointer_domain domain(reclamation_policy::eager);
     (new counted(0, &book))->retire({}, domain);
     EXPECT_EQ(book.times_destroyed(0), 1);
 }
 
 TEST(HazardPointerReclamation, LazyPolicyScansAtTheThreshold) {
+    ledger book(4096);  // declared first: it must outlive the domain
     hazard_pointer_domain domain(reclamation_policy::lazy);
     hazard_pointer hp = make_hazard_pointer(domain);  // binds this thread's record
     const std::size_t threshold = domain.stats().scan_threshold;
     ASSERT_GT(threshold, 1u);
-    ledger book(threshold);
+    ASSERT_LE(threshold, book.size());
     for (std::size_t i = 0; i + 1 < threshold; ++i) {
         (new counted(i, &book))->retire({}, domain);
     }
@@ -231,8 +233,8 @@ TEST(HazardPointerReclamation, LazyPolicyScansAtTheThreshold) {
 }
 
 TEST(HazardPointerReclamation, DrainTakesTheRetiredObjectsOfOtherLiveThreads) {
-    hazard_pointer_domain domain(reclamation_policy::lazy);
     ledger book(10);
+    hazard_pointer_domain domain(reclamation_policy::lazy);
     std::atomic<bool> retired{false};
     std::atomic<bool> drained{false};
     std::thread other([&] {
@@ -305,8 +307,8 @@ TEST(HazardPointerRecords, MoreHazardPointersThanOneRecordHolds) {
 }
 
 TEST(HazardPointerRecords, HazardPointerMayBeDestroyedOnAnotherThread) {
-    hazard_pointer_domain domain;
     ledger book(1);
+    hazard_pointer_domain domain;
     sink::detail::atomic<counted*> src{new counted(0, &book)};
     hazard_pointer hp = make_hazard_pointer(domain);
     counted* p = hp.protect(src);
@@ -329,9 +331,9 @@ TEST(HazardPointerRecords, ThreadExitReleasesTheRecordForReuse) {
 }
 
 TEST(HazardPointerRecords, ThreadExitHandsRetiredObjectsToTheDomain) {
-    hazard_pointer_domain domain(reclamation_policy::lazy);
     constexpr std::size_t n = 10;  // below any scan threshold
     ledger book(n);
+    hazard_pointer_domain domain(reclamation_policy::lazy);
     std::vector<counted*> objects;
     for (std::size_t i = 0; i < n; ++i) {
         objects.push_back(new counted(i, &book));

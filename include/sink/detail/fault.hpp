@@ -33,5 +33,11 @@ inline constexpr bool ignore_hazards = true;  // scans free protected objects to
 inline constexpr bool ignore_hazards = false;
 #endif
 
+#ifdef SINK_FAULT_NEVER_SCAN
+inline constexpr bool never_scan = true;  // retire never triggers a scan
+#else
+inline constexpr bool never_scan = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE
