@@ -30,8 +30,11 @@
 //                         (or one that needs more than slots_per_record slots)
 //                         may allocate a record; it then throws bad_alloc if
 //                         the allocation fails
-//   retire                lock-free and never allocates; every scan_threshold
-//                         retires of a thread it scans, which costs
+//   retire                lock-free and never throws; it allocates only for
+//                         the first retire of a thread that has no record
+//                         yet (and if that fails, hands the object to the
+//                         domain instead); every scan_threshold retires of a
+//                         thread it scans, which costs
 //                         O(records * slots + retired backlog)
 //   drain, stats          lock-free, O(records * slots + backlog)
 //
@@ -338,7 +341,7 @@ template <class T, class D = std::default_delete<T>>
 class hazard_pointer_obj_base : private detail::retired_object {
 public:
     // Precondition: the object is no longer reachable by any thread that does
-    // not already protect it, and it was not retired before. Never allocates.
+    // not already protect it, and it was not retired before. Never throws.
     void retire(D deleter = D(), hazard_pointer_domain& domain = hazard_pointer_default_domain()) noexcept {
         static_assert(std::is_base_of_v<hazard_pointer_obj_base, T>, "T must derive from hazard_pointer_obj_base<T, D>");
         static_assert(std::is_nothrow_move_constructible_v<D>, "the deleter must be nothrow-movable");
