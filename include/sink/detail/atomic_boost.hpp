@@ -16,18 +16,14 @@
 // The interface is the same as std::atomic's, so the backend is a thin alias.
 #pragma once
 
-#include <cstddef>
-#include <new>
-#include <utility>
 
 #include <boost/atomic.hpp>
 
 #include "sink/detail/config.hpp"
+#include "sink/detail/native_memory.hpp"
 
 SINK_BEGIN_NAMESPACE
 namespace detail {
-
-inline constexpr bool is_model_checked = false;
 
 using memory_order = boost::memory_order;
 inline constexpr memory_order mo_relaxed = boost::memory_order_relaxed;
@@ -41,26 +37,6 @@ using atomic = boost::atomic<T>;
 
 inline void thread_fence(memory_order order) noexcept { boost::atomic_thread_fence(order); }
 inline void compiler_fence(memory_order order) noexcept { boost::atomic_signal_fence(order); }
-
-template <class T>
-class var {
-public:
-    template <class... Args>
-    explicit var(Args&&... args) : value_(std::forward<Args>(args)...) {}
-    const T& get() const noexcept { return value_; }
-    void set(T value) { value_ = std::move(value); }
-
-private:
-    T value_;
-};
-
-inline void* allocate_bytes(std::size_t size, std::size_t alignment) {
-    return ::operator new(size, std::align_val_t{alignment});
-}
-inline void deallocate_bytes(void* p, std::size_t size, std::size_t alignment) noexcept {
-    (void)size;  // clang before 19 does not declare sized deallocation by default
-    ::operator delete(p, std::align_val_t{alignment});
-}
 
 }  // namespace detail
 SINK_END_NAMESPACE
