@@ -1,0 +1,950 @@
+// The algorithm of sink::concurrent_map: the sorted list with frozen links,
+// waypoints, the lookup table and its resizes. docs/design.md has the
+// picture, the invariants and the reclamation argument; comments here say
+// why each atomic step is what it is. `// LP:` marks linearization points.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "sink/detail/atomic.hpp"
+#include "sink/detail/hash_mix.hpp"
+#include "sink/detail/map_cursor.hpp"
+#include "sink/detail/map_node.hpp"
+#include "sink/detail/map_table.hpp"
+#include "sink/detail/striped_counter.hpp"
+#include "sink/hazard_pointer.hpp"
+
+SINK_BEGIN_NAMESPACE
+
+// Tuning knobs of the original sink.Map, plus where retired nodes go.
+struct concurrent_map_options {
+    // Grow when an insert of a new key stepped over more than this many live
+    // entries of its section (0: never grow on inserts).
+    std::size_t grow_on_insert_count = 16;
+    // Shrink when an erase left this many consecutive sections empty (0: never).
+    std::size_t shrink_on_empty_count = 2;
+    unsigned grow_amount = 1;    // bits added to the table width by a grow (x2)
+    unsigned shrink_amount = 2;  // bits removed by a shrink (/4)
+    // Seed of the hash mixing; 0 picks a different seed for every map.
+    std::uint64_t seed = 0;
+    // Where the map retires nodes and tables; nullptr: the default domain.
+    hazard_pointer_domain* domain = nullptr;
+};
+
+// Counters for tests and tuning. Each is exact when the map is quiescent.
+struct concurrent_map_stats {
+    unsigned table_width = 0;
+    std::size_t sections = 0;          // slots of the current table
+    std::size_t waypoints = 0;         // slots that hold a waypoint
+    std::uint64_t grows = 0;
+    std::uint64_t shrinks = 0;
+    std::uint64_t compactions = 0;     // frozen runs cut out
+    std::uint64_t nodes_retired = 0;   // nodes handed to the hazard-pointer domain
+    std::uint64_t waypoints_created = 0;
+};
+
+// The result of verify(): empty `problem` when every invariant holds.
+struct concurrent_map_check {
+    std::string problem;
+    std::size_t live_entries = 0;
+    std::size_t frozen_nodes = 0;
+    std::size_t live_waypoints = 0;
+    explicit operator bool() const noexcept { return problem.empty(); }
+};
+
+namespace detail {
+
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+class map_core {
+public:
+    using types = map_types<Key, T, Allocator>;
+    using node = typename types::node;
+    using entry = typename types::entry;
+    using waypoint = typename types::waypoint;
+    using table = map_table<types>;
+    using cursor = map_cursor<types>;
+    using value_type = typename types::value_type;
+
+    map_core(const concurrent_map_options& options, const Hash& hash, const KeyEqual& eq)
+        : hash_(hash),
+          eq_(eq),
+          options_(checked(options)),
+          domain_(options.domain != nullptr ? options.domain : &hazard_pointer_default_domain()),
+          seed_(options.seed != 0 ? options.seed : fresh_seed(this)) {
+        end_ = types::make_waypoint(end_order, 1);
+        try {
+            start_ = types::make_waypoint(0, 1);
+            start_->next.store(link_to<types>(end_), mo_relaxed);
+            current_.store(table::make(0, start_), mo_relaxed);
+        } catch (...) {
+            if (start_ != nullptr) {
+                types::destroy(start_);
+            }
+            destroy_sentinel(end_);
+            throw;
+        }
+    }
+
+    // Requires that no other thread uses the map. Nodes still in the list are
+    // freed here; nodes cut out earlier were retired and the domain frees them.
+    ~map_core() {
+        node* n = target<types>(start_->next.load(mo_relaxed));
+        while (n != end_) {
+            node* after = target<types>(n->next.load(mo_relaxed));
+            types::destroy(n);
+            n = after;
+        }
+        types::destroy(start_);
+        destroy_sentinel(end_);
+        table* t = current_.load(mo_relaxed);
+        if (table* old = t->old.load(mo_relaxed)) {
+            table::destroy(old);  // a sweep that never finished (a thread died in it)
+        }
+        table::destroy(t);
+    }
+
+    map_core(const map_core&) = delete;
+    map_core& operator=(const map_core&) = delete;
+
+    hazard_pointer_domain& domain() const noexcept { return *domain_; }
+    const Hash& hash_function() const { return hash_; }
+    const KeyEqual& key_eq() const { return eq_; }
+    const concurrent_map_options& options() const noexcept { return options_; }
+
+    template <class K>
+    std::uint64_t order_of(const K& key) const {
+        return entry_order(seeded_mix(static_cast<std::uint64_t>(hash_(key)), seed_));
+    }
+
+    // ---- lookups ------------------------------------------------------------
+
+    // Leaves the live entry of `key` protected in c.hp_cur (c.cur) and returns
+    // true, or returns false. Lock-free.
+    template <class K>
+    bool lookup(cursor& c, const K& key) const {
+        const std::uint64_t order = order_of(key);
+        auto match = [this, &key](node* n) { return eq_(static_cast<entry*>(n)->value.first, key); };
+        for (;;) {
+            find_start(c, order);
+            switch (walk(c, order, match, /*compact=*/false, /*need_boundary=*/false)) {
+                case walk_status::found:
+                    // LP: the load of c.cur->next that showed the entry live.
+                    return true;
+                case walk_status::absent:
+                    // LP: see docs/design.md ("absent"): a moment during the
+                    // walk when no live entry of the key was in the list.
+                    return false;
+                case walk_status::restart:
+                    break;
+            }
+        }
+    }
+
+    // ---- writes ---------------------------------------------------------------
+
+    // What a write does once it knows the key's live entry (or its absence).
+    enum class decision { keep, replace, erase, insert };
+
+    // The one write loop. `decide(entry* live_or_null)` is called with the
+    // live entry (protected) or nullptr, before anything changes, and may
+    // throw (for example while copying the old value out): then the map is
+    // unchanged. `make()` builds the new node when one is needed. Returns the
+    // decision taken; the change it names has happened (its LP is the CAS).
+    template <class K, class Decide, class Make>
+    decision write(const K& key, std::uint64_t order, Decide&& decide, Make&& make) {
+        cursor c(*domain_);
+        node_holder fresh;
+        // Once the new node is made the key may have been moved into it.
+        auto match = [this, &key, &fresh](node* n) {
+            const Key& k = static_cast<entry*>(n)->value.first;
+            return fresh ? eq_(k, fresh.get()->value.first) : eq_(k, key);
+        };
+        bool compact = false;
+        for (;;) {
+            find_start(c, order);
+            const walk_status status = walk(c, order, match, compact, /*need_boundary=*/true);
+            if (status == walk_status::restart) {
+                continue;
+            }
+            entry* live = status == walk_status::found ? static_cast<entry*>(c.cur) : nullptr;
+            const decision d = decide(live);
+            if (d == decision::keep) {
+                return d;  // LP: the load that showed `live` live, or the absence
+            }
+            if (d == decision::erase) {
+                if (erase_live(c)) {
+                    after_erase(c, order);
+                    return d;
+                }
+            } else {
+                if (!fresh) {
+                    fresh.reset(make());
+                }
+                if (d == decision::replace ? replace_live(c, fresh.get()) : insert_new(c, fresh.get())) {
+                    fresh.release();
+                    if (d == decision::replace) {
+                        after_replace(c, order);
+                    } else {
+                        size_.add(1);
+                        after_insert(c);
+                    }
+                    return d;
+                }
+            }
+            // Lost a race or met a frozen node in the way: walk again, and
+            // compact on the way this time.
+            compact = true;
+        }
+    }
+
+    // ---- whole-map operations -------------------------------------------------
+
+    // Visits live entries in list order: f(const value_type&) returns false to
+    // stop. Weakly consistent; see docs/design.md ("iteration").
+    template <class F>
+    void for_each(F&& f) const {
+        cursor c(*domain_);
+        position pos;
+        if (!first_after(c, pos, true)) {
+            return;
+        }
+        for (;;) {
+            const entry* e = static_cast<const entry*>(c.cur);
+            pos = position{e->order, e->stamp};
+            if (!f(e->value)) {
+                return;
+            }
+            if (!next_after(c, pos)) {
+                return;
+            }
+        }
+    }
+
+    // Position of an iterator: (order, stamp) of the last entry it yielded.
+    struct position {
+        std::uint64_t order = 0;
+        std::uint64_t stamp = 0;
+    };
+    static bool after(const node* n, const position& pos) noexcept {
+        if (n->order != pos.order) {
+            return n->order > pos.order;
+        }
+        return static_cast<const entry*>(n)->stamp < pos.stamp;
+    }
+    // Moves c to the first live entry after `pos` (starting afresh from the
+    // table when `restart`); false at the end of the list.
+    bool first_after(cursor& c, const position& pos, bool restart) const {
+        for (;;) {
+            if (restart) {
+                find_start(c, pos.order);
+            }
+            restart = true;
+            for (;;) {
+                c.examine();
+                if (c.cur->order == end_order) {
+                    return false;
+                }
+                if (!is_frozen(c.cur_link) && is_entry_order(c.cur->order) && after(c.cur, pos)) {
+                    return true;
+                }
+                if (c.advance() == step_result::restart) {
+                    break;
+                }
+            }
+        }
+    }
+    // From the entry c stands on (whose position is `pos`) to the next one.
+    bool next_after(cursor& c, const position& pos) const {
+        if (c.advance() == step_result::restart) {
+            return first_after(c, pos, true);
+        }
+        return first_after(c, pos, false);
+    }
+
+    // Erases every entry that is in the map when the walk reaches it.
+    void clear() {
+        cursor c(*domain_);
+        full_walk(c, [this](node* n, link l) {
+            if (!is_entry_order(n->order)) {
+                return false;
+            }
+            link expected = l;
+            // LP (of erasing this entry): as in erase_live.
+            if (n->next.compare_exchange_strong(expected, l | frozen_bit | erased_bit, mo_acq_rel, mo_acquire)) {
+                size_.add(-1);
+            }
+            return true;  // re-examine: it is frozen now (or changed)
+        });
+        request_resize(current_width(), 0);
+    }
+
+    std::size_t size() const noexcept {
+        const std::int64_t n = size_.sum();
+        return n < 0 ? 0 : static_cast<std::size_t>(n);
+    }
+
+    void reserve(std::size_t n) {
+        const std::size_t per_section = std::max<std::size_t>(1, options_.grow_on_insert_count / 2);
+        unsigned want = 0;
+        while (want < max_table_width && (std::size_t{1} << want) * per_section < n) {
+            ++want;
+        }
+        for (int attempts = 0; attempts < 64; ++attempts) {
+            const unsigned width = current_width();
+            if (width >= want && !sweep_pending()) {
+                return;
+            }
+            resize(width, static_cast<int>(std::max(width, want)));
+        }
+    }
+
+    concurrent_map_stats stats() const {
+        concurrent_map_stats s;
+        hazard_pointer hp = make_hazard_pointer(*domain_);
+        table* t = hp.protect(current_);
+        s.table_width = t->width;
+        s.sections = t->size;
+        for (std::size_t i = 0; i < t->size; ++i) {
+            node* w = t->slot(i).load(mo_acquire);
+            if (w != nullptr && w != table::expunged()) {
+                ++s.waypoints;
+            }
+        }
+        s.grows = grows_.load(mo_relaxed);
+        s.shrinks = shrinks_.load(mo_relaxed);
+        s.compactions = static_cast<std::uint64_t>(compactions_.sum());
+        s.nodes_retired = static_cast<std::uint64_t>(retired_.sum());
+        s.waypoints_created = static_cast<std::uint64_t>(waypoints_created_.sum());
+        return s;
+    }
+
+    // Checks every structural invariant; requires a quiescent map.
+    concurrent_map_check verify() const;
+
+private:
+    enum class walk_status { found, absent, restart };
+
+    struct node_holder {
+        entry* p = nullptr;
+        node_holder() = default;
+        node_holder(const node_holder&) = delete;
+        node_holder& operator=(const node_holder&) = delete;
+        ~node_holder() {
+            if (p != nullptr) {
+                types::destroy(p);
+            }
+        }
+        explicit operator bool() const noexcept { return p != nullptr; }
+        entry* get() const noexcept { return p; }
+        void reset(entry* e) noexcept { p = e; }
+        void release() noexcept { p = nullptr; }
+    };
+
+    static concurrent_map_options checked(const concurrent_map_options& o) {
+        if (o.grow_amount == 0 || o.shrink_amount == 0 || o.grow_amount > max_table_width ||
+            o.shrink_amount > max_table_width) {
+            throw std::invalid_argument("sink::concurrent_map: grow_amount and shrink_amount must be in [1, 40]");
+        }
+        return o;
+    }
+    static std::uint64_t fresh_seed(const void* self) noexcept {
+        static std::atomic<std::uint64_t> maps{0};  // not a model-checked variable
+        const std::uint64_t n = maps.fetch_add(1, std::memory_order_relaxed);
+        const std::uint64_t s = mix64(reinterpret_cast<std::uintptr_t>(self) ^ mix64(n + 0x9e3779b97f4a7c15ULL));
+        return s != 0 ? s : 1;
+    }
+    static void destroy_sentinel(waypoint* w) noexcept {
+        // The end sentinel has an odd order; free it as the waypoint it is.
+        typename types::waypoint_allocator a;
+        w->~waypoint();
+        std::allocator_traits<typename types::waypoint_allocator>::deallocate(a, w, 1);
+    }
+
+    unsigned current_width() const {
+        hazard_pointer hp = make_hazard_pointer(*domain_);
+        return hp.protect(current_)->width;
+    }
+    bool sweep_pending() const {
+        hazard_pointer hp = make_hazard_pointer(*domain_);
+        return hp.protect(current_)->old.load(mo_acquire) != nullptr;
+    }
+
+    static node* protect_slot(hazard_pointer& hp, const typename table::slot_type& slot) noexcept {
+        return hp.protect(slot, [](node* p) noexcept { return p == table::expunged() ? nullptr : p; });
+    }
+
+    // ---- the walk ---------------------------------------------------------------
+
+    // Matches any live node of the order: there is at most one live waypoint
+    // per order, so for a waypoint order this finds it.
+    static bool any_live_node(node*) noexcept { return true; }
+
+    // Walks from c's start to the key: stops on its live entry (found), or on
+    // the first node ordered after its group (absent). With `compact`, cuts
+    // out every frozen run it meets. With `need_boundary`, remembers the front
+    // of the key's group (where a new key goes).
+    template <class Match>
+    walk_status walk(cursor& c, std::uint64_t order, Match&& matches, bool compact, bool need_boundary) const {
+        for (;;) {
+            c.examine();
+            node* cur = c.cur;
+            if (is_frozen(c.cur_link) && compact && !c.in_run) {
+                std::size_t retired = 0;
+                const auto r = c.cut_run(retired);
+                count_cut(r, retired);
+                if (r == cursor::cut_result::restart) {
+                    return walk_status::restart;
+                }
+                continue;
+            }
+            if (cur->order > order) {
+                return walk_status::absent;
+            }
+            if (!is_frozen(c.cur_link)) {
+                if (cur->order == order && matches(cur)) {
+                    return walk_status::found;
+                }
+                if (cur->order < order && is_entry_order(cur->order)) {
+                    ++c.live_passed;
+                }
+            }
+            if (cur->order == order && need_boundary && !c.boundary_saved) {
+                c.save_boundary();
+            }
+            if (c.advance() == step_result::restart) {
+                return walk_status::restart;
+            }
+        }
+    }
+
+    void count_cut(typename cursor::cut_result r, std::size_t retired) const noexcept {
+        if (r == cursor::cut_result::cut) {
+            compactions_.add(1);
+            retired_.add(static_cast<std::int64_t>(retired));
+        }
+    }
+
+    // Positions c at a live waypoint whose order is at most `order` (the
+    // start of the key's section), with cur its successor.
+    void find_start(cursor& c, std::uint64_t order) const {
+        for (;;) {
+            // The table: retired only after it is replaced and swept, and
+            // current_ no longer points at it (item 5).
+            table* t = c.hp_table.protect(current_);
+            c.width = t->width;
+            const std::size_t i = t->index(order);
+            // The waypoint: a slot that still holds it after the publish
+            // proves it was not yet deleted, because a waypoint is deleted only
+            // once no slot holds it (slot_refs, item 4).
+            node* w = protect_slot(c.hp_anchor, t->slot(i));
+            if (w == table::expunged()) {
+                continue;  // t was replaced; current_ has moved on
+            }
+            if (w == nullptr) {
+                // While a resize is being swept, the replaced table still has a
+                // waypoint for this section (or one before it).
+                if (start_from_old_table(c, t, order)) {
+                    return;
+                }
+                w = install_waypoint(c, t, i);
+                if (w == nullptr) {
+                    continue;
+                }
+            }
+            if (c.begin_at(w) == step_result::ok) {
+                return;
+            }
+        }
+    }
+
+    bool start_from_old_table(cursor& c, table* t, std::uint64_t order) const {
+        // hp_next is free while a walk has not begun.
+        table* old = c.hp_next.protect(t->old);
+        if (old == nullptr) {
+            return false;
+        }
+        node* w = protect_slot(c.hp_anchor, old->slot(old->index(order)));
+        if (w == nullptr || w == table::expunged()) {
+            return false;
+        }
+        return c.begin_at(w) == step_result::ok;
+    }
+
+    // Fills empty slot i of t: adopts the live waypoint of its order if the
+    // list has one, or links a new one. Returns it protected in hp_anchor, or
+    // nullptr when the caller must look again (t was replaced, or the
+    // waypoint is being deleted). May throw bad_alloc.
+    node* install_waypoint(cursor& c, table* t, std::size_t i) const {
+        const std::uint64_t order = t->waypoint_order(i);
+        bool compact = false;
+        for (;;) {
+            // Start from the nearest filled slot below (slot 0: the start).
+            std::size_t j = i;
+            node* from = nullptr;
+            while (from == nullptr) {
+                --j;
+                from = protect_slot(c.hp_anchor, t->slot(j));
+                if (from == table::expunged()) {
+                    return nullptr;
+                }
+            }
+            if (c.begin_at(from) != step_result::ok) {
+                return nullptr;
+            }
+            const walk_status status = walk(c, order, any_live_node, compact, /*need_boundary=*/false);
+            if (status == walk_status::restart) {
+                return nullptr;
+            }
+            node* w = nullptr;
+            if (status == walk_status::found) {
+                w = c.cur;
+                std::swap(c.hp_next, c.hp_cur);  // keep w protected in hp_next
+            } else {
+                if (!c.insert_direct()) {
+                    compact = true;
+                    continue;
+                }
+                waypoint* fresh = types::make_waypoint(order);
+                node* succ = c.insert_succ();
+                fresh->next.store(link_to<types>(succ), mo_relaxed);
+                // Protect it before it becomes reachable: from the moment it is
+                // linked another thread could (in a shrink sweep) delete it.
+                c.hp_next.reset_protection(fresh);
+                link expected = link_to<types>(succ);
+                // Release: publishes the waypoint's fields with the link.
+                if (!c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), mo_acq_rel,
+                                                                   mo_acquire)) {
+                    types::destroy(fresh);
+                    compact = true;
+                    continue;
+                }
+                waypoints_created_.add(1);
+                w = fresh;
+            }
+            // Install: take a slot reference first (fails once the waypoint is
+            // being deleted), then the slot.
+            if (order != 0 && !try_ref(static_cast<waypoint*>(w))) {
+                return nullptr;
+            }
+            node* empty = nullptr;
+            // Release: a reader that finds w in the slot (acquire) sees its
+            // fields. Never succeeds on an expunged slot.
+            if (t->slot(i).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire) || empty == w) {
+                if (empty == w) {
+                    unref(static_cast<waypoint*>(w));  // someone else's install holds the reference
+                }
+                std::swap(c.hp_anchor, c.hp_next);
+                return w;
+            }
+            // Expunged: t was replaced. If we linked w it stays in the list
+            // as an orphan; a later table adopts it or a shrink deletes it.
+            unref(static_cast<waypoint*>(w));
+            return nullptr;
+        }
+    }
+
+    static bool try_ref(waypoint* w) noexcept {
+        std::uint32_t r = w->slot_refs.load(mo_relaxed);
+        do {
+            if ((r & waypoint::dead) != 0) {
+                return false;
+            }
+            // Acq_rel: totally ordered with the 0 -> dead CAS of a deleter.
+        } while (!w->slot_refs.compare_exchange_weak(r, r + 1, mo_acq_rel, mo_relaxed));
+        return true;
+    }
+    static void unref(waypoint* w) noexcept {
+        if (w->order == 0) {
+            return;  // the start sentinel is never deleted
+        }
+        // Release: the change of the slot that held w happens-before a
+        // deleter's acquire CAS that reads the count this leaves.
+        w->slot_refs.fetch_sub(1, mo_release);
+    }
+    // Deletes waypoint w if no slot holds it or can come to: the CAS from 0
+    // to dead makes every later try_ref fail. Then freezes it as erased.
+    static bool try_delete_waypoint(node* n) noexcept {
+        waypoint* w = static_cast<waypoint*>(n);
+        std::uint32_t zero = 0;
+        if (w->order == 0 || !w->slot_refs.compare_exchange_strong(zero, waypoint::dead, mo_acq_rel, mo_relaxed)) {
+            return false;
+        }
+        link l = w->next.load(mo_acquire);
+        // Only inserts after w change its next now, never to a frozen value.
+        while (!w->next.compare_exchange_weak(l, l | frozen_bit | erased_bit, mo_acq_rel, mo_acquire)) {
+        }
+        return true;
+    }
+
+    // ---- the changes ------------------------------------------------------------
+
+    // Links `fresh` (a new version of c.cur's key) right after it. One CAS
+    // links the new node and freezes the old one (item 2).
+    bool replace_live(cursor& c, entry* fresh) const noexcept {
+        entry* live = static_cast<entry*>(c.cur);
+        fresh->stamp = live->stamp;
+        fresh->next.store(c.cur_link, mo_relaxed);
+        link expected = c.cur_link;
+        // LP (store/exchange/compare_and_swap of an existing key).
+        // Acq_rel: release publishes fresh's fields to whoever reads this link.
+        return live->next.compare_exchange_strong(expected, link_to<types>(fresh) | frozen_bit, mo_acq_rel,
+                                                  mo_acquire);
+    }
+
+    // Freezes c.cur as erased.
+    bool erase_live(cursor& c) const noexcept {
+        link expected = c.cur_link;
+        // LP (erase/load_and_erase/compare_and_erase of a present key).
+        if (c.cur->next.compare_exchange_strong(expected, c.cur_link | frozen_bit | erased_bit, mo_acq_rel,
+                                                mo_acquire)) {
+            size_.add(-1);
+            return true;
+        }
+        return false;
+    }
+
+    // Links `fresh` (a key with no live entry) at the front of its group.
+    bool insert_new(cursor& c, entry* fresh) const {
+        if (!c.insert_direct()) {
+            return false;  // a frozen run sits before the group: compact first
+        }
+        node* succ = c.insert_succ();
+        fresh->stamp = new_key_stamp(succ, fresh->order);
+        fresh->next.store(link_to<types>(succ), mo_relaxed);
+        link expected = link_to<types>(succ);
+        // LP (insert of a new key). Expecting an unfrozen link to succ, which
+        // hp_succ/hp_cur protects (item 3), fails if prev was frozen (item 2)
+        // or anything was linked between prev and succ.
+        return c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), mo_acq_rel,
+                                                             mo_acquire);
+    }
+
+    // A stamp above every stamp the group has had, so that iterators never
+    // meet a key twice (docs/design.md, "iteration"). Only a key that joins a
+    // non-empty group writes to the clock.
+    std::uint64_t new_key_stamp(node* succ, std::uint64_t order) const noexcept {
+        std::uint64_t s = stamp_clock_.load(mo_relaxed);
+        if (succ->order == order) {
+            const std::uint64_t above = static_cast<entry*>(succ)->stamp + 1;
+            if (above > s) {
+                s = above;
+                std::uint64_t seen = stamp_clock_.load(mo_relaxed);
+                // Relaxed: the clock only needs coherence; the list's own
+                // release/acquire carries the happens-before it relies on.
+                while (seen < s && !stamp_clock_.compare_exchange_weak(seen, s, mo_relaxed, mo_relaxed)) {
+                }
+            }
+        }
+        return s;
+    }
+
+    // ---- after a change: compaction and the resize heuristics ---------------------
+
+    // c.cur was just frozen: cut it out, or failing that, compact its section.
+    void compact_frozen(cursor& c, std::uint64_t order) const noexcept {
+        if (c.enter() == step_result::ok) {
+            c.examine();
+            if (!is_frozen(c.cur_link)) {
+                return;  // already cut by someone else
+            }
+            std::size_t retired = 0;
+            const auto r = c.cut_run(retired);
+            count_cut(r, retired);
+            if (r == cursor::cut_result::cut) {
+                return;
+            }
+        }
+        repair(order);
+    }
+
+    // A compacting walk over the key's section, best effort.
+    void repair(std::uint64_t order) const noexcept {
+        try {
+            cursor c(*domain_);
+            for (int attempts = 0; attempts < 4; ++attempts) {
+                find_start(c, order);
+                if (walk(c, order, any_live_node, /*compact=*/true, /*need_boundary=*/false) != walk_status::restart) {
+                    return;
+                }
+            }
+        } catch (...) {
+            // Only allocation can fail here; frozen nodes stay until a later walk.
+        }
+    }
+
+    void after_replace(cursor& c, std::uint64_t order) const noexcept { compact_frozen(c, order); }
+
+    void after_insert(cursor& c) const noexcept {
+        if (options_.grow_on_insert_count > 0 && c.live_passed > options_.grow_on_insert_count) {
+            request_resize(c.width, static_cast<int>(c.width + options_.grow_amount));
+        }
+    }
+
+    void after_erase(cursor& c, std::uint64_t order) const noexcept {
+        compact_frozen(c, order);
+        if (options_.shrink_on_empty_count == 0 || c.width == 0) {
+            return;
+        }
+        if (empty_sections_from(c) >= options_.shrink_on_empty_count) {
+            request_resize(c.width, static_cast<int>(c.width) - static_cast<int>(options_.shrink_amount));
+        }
+    }
+
+    // How many consecutive empty sections start at c's anchor (0 unless the
+    // anchor is a waypoint and no live entry follows it before the next one).
+    std::size_t empty_sections_from(cursor& c) const noexcept {
+        if (!is_waypoint_order(c.anchor->order) || c.enter() != step_result::ok) {
+            return 0;
+        }
+        std::size_t empty = 0;
+        for (int steps = 0; steps < 64; ++steps) {
+            c.examine();
+            if (!is_frozen(c.cur_link)) {
+                if (!is_waypoint_order(c.cur->order)) {
+                    return empty;  // an entry, or the end
+                }
+                if (++empty >= options_.shrink_on_empty_count) {
+                    return empty;
+                }
+            }
+            if (c.advance() == step_result::restart) {
+                return 0;
+            }
+        }
+        return empty;
+    }
+
+    void request_resize(unsigned from, int to) const noexcept {
+        try {
+            resize(from, to);
+        } catch (...) {
+            // A table could not be allocated: the map keeps its size; the
+            // operation that asked has already taken effect.
+        }
+    }
+
+    // Replaces the table of width `from` by one of width `to` and sweeps the
+    // old one. Any thread may call it; a resize that finds an earlier one
+    // unfinished finishes that one instead. Never waits for another thread.
+    void resize(unsigned from, int to_signed) const {
+        hazard_pointer hp = make_hazard_pointer(*domain_);
+        table* t = hp.protect(current_);
+        if (t->old.load(mo_acquire) != nullptr) {
+            sweep(t);  // help the resize under way; a new one waits for a later request
+            return;
+        }
+        const unsigned to = static_cast<unsigned>(std::clamp(to_signed, 0, static_cast<int>(max_table_width)));
+        if (t->width != from || to == from) {
+            return;
+        }
+        table* fresh = table::make(to, start_);
+        fresh->old.store(t, mo_relaxed);
+        table* expected = t;
+        // Acq_rel: release publishes the new table (and its link to the old
+        // one) to every thread that loads current_.
+        if (!current_.compare_exchange_strong(expected, fresh, mo_acq_rel, mo_acquire)) {
+            table::destroy(fresh);  // never published
+            return;
+        }
+        (to > from ? grows_ : shrinks_).fetch_add(1, mo_relaxed);
+        hp.reset_protection(fresh);
+        if (current_.load(mo_acquire) != fresh) {
+            return;  // already replaced again: its sweep was finished by others
+        }
+        sweep(fresh);
+    }
+
+    // Sweeps t->old (t protected by the caller): expunges every old slot,
+    // carries its waypoint over to t when t has a slot for it, and, for a
+    // shrink, deletes the waypoints that t has no slot for. The thread whose
+    // CAS clears t->old retires the old table (item 5).
+    void sweep(table* t) const {
+        hazard_pointer hp_old = make_hazard_pointer(*domain_);
+        table* old = hp_old.protect(t->old);
+        if (old == nullptr) {
+            return;
+        }
+        for (std::size_t i = 0; i < old->size; ++i) {
+            auto& slot = old->slot(i);
+            if (slot.load(mo_acquire) == table::expunged()) {
+                continue;
+            }
+            // Acq_rel: we read the waypoint's fields (acquire); the expunge is
+            // ordered before our unref (release) below.
+            node* w = slot.exchange(table::expunged(), mo_acq_rel);
+            if (w == nullptr || w == table::expunged()) {
+                continue;
+            }
+            // w cannot be deleted before we drop the old slot's reference.
+            auto* wp = static_cast<waypoint*>(w);
+            if (t->represents(w->order) && w->order != 0 && try_ref(wp)) {
+                node* empty = nullptr;
+                if (!t->slot(t->index(w->order)).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire)) {
+                    unref(wp);  // t's slot already has it
+                }
+            }
+            unref(wp);
+        }
+        if (t->width < old->width) {
+            delete_unrepresented_waypoints(t);
+        }
+        table* expected = old;
+        if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire)) {
+            // No slot of `old` holds anything, current_ and t->old no longer
+            // point at it: only hazard pointers can, and retire respects them.
+            old->retire(map_table_deleter<types>(), *domain_);
+        }
+    }
+
+    // After a shrink: deletes every waypoint (slotted or orphaned) that the
+    // smaller table has no slot for, unless some slot still holds it.
+    void delete_unrepresented_waypoints(table* t) const {
+        cursor c(*domain_);
+        full_walk(c, [t](node* n, link) {
+            return is_waypoint_order(n->order) && !t->represents(n->order) && try_delete_waypoint(n);
+        });
+    }
+
+    // A compacting walk over the whole list. `visit(node, link)` is called on
+    // live nodes other than the end sentinel; it returns true if it changed
+    // the node (which is then examined again).
+    template <class Visit>
+    void full_walk(cursor& c, Visit&& visit) const {
+        for (;;) {
+            c.hp_anchor.reset_protection(start_);  // the start sentinel is never retired
+            if (c.begin_at(start_) != step_result::ok) {
+                continue;
+            }
+            bool restart = false;
+            while (!restart) {
+                c.examine();
+                if (is_frozen(c.cur_link)) {
+                    if (!c.in_run) {
+                        std::size_t retired = 0;
+                        const auto r = c.cut_run(retired);
+                        count_cut(r, retired);
+                        restart = r == cursor::cut_result::restart;
+                        continue;
+                    }
+                } else {
+                    if (c.cur->order == end_order) {
+                        return;
+                    }
+                    if (visit(c.cur, c.cur_link)) {
+                        continue;
+                    }
+                }
+                restart = c.advance() == step_result::restart;
+            }
+        }
+    }
+
+    [[no_unique_address]] Hash hash_;
+    [[no_unique_address]] KeyEqual eq_;
+    concurrent_map_options options_;
+    hazard_pointer_domain* domain_;
+    std::uint64_t seed_;
+    waypoint* start_ = nullptr;
+    waypoint* end_ = nullptr;
+    mutable atomic<table*> current_{nullptr};
+    mutable atomic<std::uint64_t> stamp_clock_{0};
+    mutable atomic<std::uint64_t> grows_{0};
+    mutable atomic<std::uint64_t> shrinks_{0};
+    mutable striped_counter size_;
+    mutable striped_counter compactions_;
+    mutable striped_counter retired_;
+    mutable striped_counter waypoints_created_;
+};
+
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const {
+    concurrent_map_check check;
+    auto fail = [&check](std::string what) {
+        if (check.problem.empty()) {
+            check.problem = std::move(what);
+        }
+    };
+    // The list: sorted by (order, descending stamp), ends at the end sentinel,
+    // at most one live entry per key.
+    const node* group_first = nullptr;  // first node of the current equal-order group
+    const node* prev = start_;
+    std::size_t steps = 0;
+    for (const node* n = target<types>(start_->next.load(mo_acquire)); n != nullptr;
+         prev = n, n = target<types>(n->next.load(mo_acquire))) {
+        if (++steps > (std::size_t{1} << 40)) {
+            fail("the list does not end");
+            break;
+        }
+        const link l = n->next.load(mo_acquire);
+        if (n == end_) {
+            if (l != 0) {
+                fail("the end sentinel has a successor");
+            }
+            break;
+        }
+        if (n->order < prev->order) {
+            fail("the list is out of order");
+        }
+        if (is_entry_order(n->order) && n->order == prev->order &&
+            static_cast<const entry*>(n)->stamp > static_cast<const entry*>(prev)->stamp) {
+            fail("a group is out of stamp order");
+        }
+        if (n->order != prev->order) {
+            group_first = n;
+        }
+        if (is_frozen(l)) {
+            ++check.frozen_nodes;
+            continue;
+        }
+        if (is_waypoint_order(n->order)) {
+            ++check.live_waypoints;
+            continue;
+        }
+        ++check.live_entries;
+        for (const node* m = group_first; m != n; m = target<types>(m->next.load(mo_acquire))) {
+            if (!is_frozen(m->next.load(mo_acquire)) &&
+                eq_(static_cast<const entry*>(m)->value.first, static_cast<const entry*>(n)->value.first)) {
+                fail("a key has two live entries");
+            }
+        }
+    }
+    if (check.live_entries != size()) {
+        fail("size() is " + std::to_string(size()) + " but the list has " + std::to_string(check.live_entries) +
+             " live entries");
+    }
+    // The table: no sweep pending; each filled slot holds a live waypoint of
+    // its own order that counts the slot.
+    table* t = current_.load(mo_acquire);
+    if (t->old.load(mo_acquire) != nullptr) {
+        fail("a resize was left unswept");
+    }
+    for (std::size_t i = 0; i < t->size; ++i) {
+        const node* w = t->slot(i).load(mo_acquire);
+        if (w == nullptr) {
+            continue;
+        }
+        if (w == table::expunged()) {
+            fail("the current table has an expunged slot");
+            continue;
+        }
+        if (w->order != t->waypoint_order(i) || is_frozen(w->next.load(mo_acquire))) {
+            fail("slot " + std::to_string(i) + " holds a wrong or deleted waypoint");
+        }
+        if (i != 0 && (static_cast<const waypoint*>(w)->slot_refs.load(mo_acquire) & waypoint::dead) != 0) {
+            fail("slot " + std::to_string(i) + " holds a waypoint marked dead");
+        }
+    }
+    return check;
+}
+
+}  // namespace detail
+SINK_END_NAMESPACE

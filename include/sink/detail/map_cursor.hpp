@@ -1,0 +1,220 @@
+// A hazard-protected position in the map's list, and the steps every walk is
+// made of: enter the successor of a live node, step on, cut out a run of
+// frozen nodes. The map's operations (map_core.hpp) are loops over these.
+//
+// The validation rule (reclamation.md item 1): a step from a LIVE node is
+// validated by re-reading that node's `next` (a live node is always in the
+// list, so an unchanged `next` proves the successor is too). A frozen node's
+// `next` never changes, even after the node is cut out, so a step from a
+// frozen node is validated against the last live node before its run, the
+// `anchor`: the run (immutable) is in the list exactly as long as
+// anchor->next still points at its first node.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "sink/detail/atomic.hpp"
+#include "sink/detail/map_node.hpp"
+#include "sink/detail/map_table.hpp"
+#include "sink/hazard_pointer.hpp"
+
+SINK_BEGIN_NAMESPACE
+namespace detail {
+
+enum class step_result { ok, restart };
+
+template <class Types>
+struct map_cursor {
+    using node = typename Types::node;
+
+    explicit map_cursor(hazard_pointer_domain& d)
+        : domain(&d),
+          hp_table(make_hazard_pointer(d)),
+          hp_anchor(make_hazard_pointer(d)),
+          hp_cur(make_hazard_pointer(d)),
+          hp_next(make_hazard_pointer(d)),
+          hp_first(make_hazard_pointer(d)) {}
+
+    hazard_pointer_domain* domain;
+    hazard_pointer hp_table;   // the table the start came from
+    hazard_pointer hp_anchor;  // protects anchor
+    hazard_pointer hp_cur;     // protects cur
+    hazard_pointer hp_next;    // protects the node being stepped onto; scratch
+    hazard_pointer hp_first;   // protects the first node of a run being cut (item 3)
+    hazard_pointer hp_prev;    // made on demand: the saved insertion point
+    hazard_pointer hp_succ;
+
+    unsigned width = 0;        // width of the table the walk started from
+    node* anchor = nullptr;    // last live node passed; in the list when validated
+    link anchor_link = 0;      // anchor->next as last read (never frozen)
+    node* cur = nullptr;       // the node under examination
+    link cur_link = 0;         // cur->next as last read
+    bool in_run = false;       // cur lies inside a frozen run after anchor
+
+    // The insertion point of a new key (the front of its group), saved when
+    // a walk steps into the group; otherwise it is (anchor, cur).
+    bool boundary_saved = false;
+    node* prev = nullptr;
+    node* succ = nullptr;
+    bool direct = false;       // succ was prev's immediate successor
+
+    std::size_t live_passed = 0;  // live entries stepped over (grow heuristic)
+
+    // Starts at waypoint `w`, which hp_anchor protects and a slot showed.
+    step_result begin_at(node* w) noexcept {
+        // Acquire: w's successor was initialised before the release CAS that
+        // linked it, and this load is how we come to read it.
+        const link l = w->next.load(mo_acquire);
+        if (is_frozen(l)) {
+            return step_result::restart;  // w is being deleted: look it up again
+        }
+        anchor = w;
+        anchor_link = l;
+        live_passed = 0;
+        boundary_saved = false;
+        return enter();
+    }
+
+    // cur := anchor's successor, protected and validated.
+    step_result enter() noexcept {
+        for (;;) {
+            node* n = target<Types>(anchor_link);
+            hp_cur.reset_protection(n);  // publish, then re-read (reader fence inside)
+            const link now = anchor->next.load(mo_acquire);
+            if (now == anchor_link) {
+                cur = n;
+                in_run = false;
+                return step_result::ok;
+            }
+            if (is_frozen(now)) {
+                return step_result::restart;  // anchor was superseded or erased
+            }
+            anchor_link = now;  // something was linked after anchor: retry
+        }
+    }
+
+    // Reads cur->next into cur_link. Acquire: the successor's fields.
+    void examine() noexcept { cur_link = cur->next.load(mo_acquire); }
+
+    // Moves from cur to its successor, as last examined. Returns ok also when
+    // it did not move because cur changed meanwhile; the caller re-examines.
+    step_result advance() noexcept {
+        node* n = target<Types>(cur_link);
+        hp_next.reset_protection(n);
+        if (!is_frozen(cur_link)) {
+            // cur was live; if its next is unchanged it still is, so it is in
+            // the list and n is its successor: n is protected.
+            if (cur->next.load(mo_acquire) != cur_link) {
+                return step_result::ok;
+            }
+            std::swap(hp_anchor, hp_cur);
+            anchor = cur;
+            anchor_link = cur_link;
+            std::swap(hp_cur, hp_next);
+            cur = n;
+            in_run = false;
+            return step_result::ok;
+        }
+        // cur is frozen: validate against the anchor (item 1).
+        const link now = anchor->next.load(mo_acquire);
+        if (now != anchor_link) {
+            if (is_frozen(now)) {
+                return step_result::restart;
+            }
+            anchor_link = now;
+            return enter();
+        }
+        std::swap(hp_cur, hp_next);
+        cur = n;
+        in_run = true;
+        return step_result::ok;
+    }
+
+    enum class cut_result { cut, moved, restart };
+
+    // Precondition: cur is frozen and anchor's immediate successor. Cuts the
+    // whole frozen run [cur, y) out with one CAS on anchor->next, where y is
+    // the first live node after it, and retires every node of the run.
+    // `retired` receives how many. On `moved` the anchor changed under us and
+    // cur is its new successor.
+    cut_result cut_run(std::size_t& retired) noexcept {
+        node* first = cur;
+        std::swap(hp_first, hp_cur);  // keep the expected value protected (item 3)
+        link l = cur_link;
+        node* y = nullptr;
+        for (;;) {
+            node* n = target<Types>(l);
+            hp_next.reset_protection(n);
+            const link now = anchor->next.load(mo_acquire);
+            if (now != anchor_link) {
+                if (is_frozen(now)) {
+                    return cut_result::restart;
+                }
+                anchor_link = now;
+                return enter() == step_result::ok ? cut_result::moved : cut_result::restart;
+            }
+            // The run up to n is in the list and immutable: n is protected.
+            l = n->next.load(mo_acquire);
+            if (!is_frozen(l)) {
+                y = n;
+                break;
+            }
+            std::swap(hp_cur, hp_next);  // walk on inside the run
+        }
+        link expected = anchor_link;
+        // Acq_rel: release so that a thread that reads y through anchor->next
+        // also sees what we read of y (it was published to us by acquire);
+        // acquire to order the run's reads before its retirement.
+        // The run is logically gone already (every node in it is frozen): this
+        // CAS changes no key's state; it decides who retires the run. Only one
+        // CAS can replace `first` in anchor->next, and no other node points
+        // into the run from the list, so exactly one thread retires it.
+        if (anchor->next.compare_exchange_strong(expected, link_to<Types>(y), mo_acq_rel, mo_acquire)) {
+            node* n = first;
+            while (n != y) {
+                // We own the run now; its links are frozen, so this reads what
+                // the walk above read.
+                node* after = target<Types>(n->next.load(mo_relaxed));
+                n->retire(node_deleter<Types>(), *domain);
+                ++retired;
+                n = after;
+            }
+            anchor_link = link_to<Types>(y);
+            std::swap(hp_cur, hp_next);  // y, protected since the walk reached it
+            cur = y;
+            in_run = false;
+            return cut_result::cut;
+        }
+        if (is_frozen(expected)) {
+            return cut_result::restart;
+        }
+        anchor_link = expected;
+        return enter() == step_result::ok ? cut_result::moved : cut_result::restart;
+    }
+
+    // Remembers (anchor, cur) as the insertion point of a new key; called when
+    // the walk is about to step into the key's group. May throw bad_alloc
+    // (the first time, when it needs its two hazard pointers).
+    void save_boundary() {
+        if (hp_prev.empty()) {
+            hp_prev = make_hazard_pointer(*domain);
+            hp_succ = make_hazard_pointer(*domain);
+        }
+        // Both are protected by hp_anchor / hp_cur already, so publishing them
+        // again in other slots keeps them protected without a validation.
+        hp_prev.reset_protection(anchor);
+        hp_succ.reset_protection(cur);
+        prev = anchor;
+        succ = cur;
+        direct = !in_run;
+        boundary_saved = true;
+    }
+    node* insert_prev() const noexcept { return boundary_saved ? prev : anchor; }
+    node* insert_succ() const noexcept { return boundary_saved ? succ : cur; }
+    bool insert_direct() const noexcept { return boundary_saved ? direct : !in_run; }
+};
+
+}  // namespace detail
+SINK_END_NAMESPACE
