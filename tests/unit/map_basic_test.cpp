@@ -1,0 +1,409 @@
+// concurrent_map, one thread: every operation and its edge cases, typed over
+// several key and value types, plus handles, iteration, heterogeneous lookup,
+// options and the structural check.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "map_test_support.hpp"
+#include "sink/concurrent_map.hpp"
+
+namespace {
+
+using sink::concurrent_map;
+using sink::concurrent_map_options;
+using sink::hazard_pointer_domain;
+using sink::reclamation_policy;
+using sink_test::counted;
+
+// Turns an int into a key or value of each tested type.
+template <class T>
+T make(int i);
+template <>
+int make<int>(int i) { return i; }
+template <>
+std::string make<std::string>(int i) { return "key-or-value-" + std::to_string(i) + std::string(i % 7, 'x'); }
+template <>
+counted make<counted>(int i) { return counted(i); }
+
+template <class K, class V>
+struct pair_of {
+    using key = K;
+    using value = V;
+};
+
+template <class P>
+class MapTyped : public ::testing::Test {
+protected:
+    using K = typename P::key;
+    using V = typename P::value;
+    using map_type = concurrent_map<K, V>;
+
+    static concurrent_map_options tiny(hazard_pointer_domain& d) {
+        concurrent_map_options o;
+        o.grow_on_insert_count = 2;  // grows and shrinks all the time
+        o.domain = &d;
+        return o;
+    }
+
+    void TearDown() override {
+        domain.drain();
+        EXPECT_EQ(domain.stats().backlog, 0u);
+    }
+
+    hazard_pointer_domain domain{reclamation_policy::eager};
+};
+
+using tested_pairs = ::testing::Types<pair_of<int, int>, pair_of<std::string, std::string>, pair_of<int, counted>,
+                                      pair_of<std::string, counted>>;
+TYPED_TEST_SUITE(MapTyped, tested_pairs);
+
+TYPED_TEST(MapTyped, EmptyMapHasNothing) {
+    using K = typename TestFixture::K;
+    typename TestFixture::map_type m(this->tiny(this->domain));
+    EXPECT_TRUE(m.empty());
+    EXPECT_EQ(m.size(), 0u);
+    EXPECT_FALSE(m.load(make<K>(1)).has_value());
+    EXPECT_FALSE(m.contains(make<K>(1)));
+    EXPECT_FALSE(m.find(make<K>(1)));
+    EXPECT_FALSE(m.erase(make<K>(1)));
+    EXPECT_FALSE(m.load_and_erase(make<K>(1)).has_value());
+    EXPECT_TRUE(m.begin() == m.end());
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+TYPED_TEST(MapTyped, StoreLoadOverwriteErase) {
+    using K = typename TestFixture::K;
+    using V = typename TestFixture::V;
+    typename TestFixture::map_type m(this->tiny(this->domain));
+    m.store(make<K>(1), make<V>(10));
+    EXPECT_EQ(m.load(make<K>(1)), make<V>(10));
+    m.store(make<K>(1), make<V>(11));
+    EXPECT_EQ(m.load(make<K>(1)), make<V>(11));
+    EXPECT_EQ(m.size(), 1u);
+    EXPECT_TRUE(m.erase(make<K>(1)));
+    EXPECT_FALSE(m.erase(make<K>(1)));
+    EXPECT_FALSE(m.contains(make<K>(1)));
+    EXPECT_EQ(m.size(), 0u);
+    m.store(make<K>(1), make<V>(12));  // a key comes back after an erase
+    EXPECT_EQ(m.load(make<K>(1)), make<V>(12));
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+TYPED_TEST(MapTyped, SyncMapOperations) {
+    using K = typename TestFixture::K;
+    using V = typename TestFixture::V;
+    typename TestFixture::map_type m(this->tiny(this->domain));
+
+    auto [v1, loaded1] = m.load_or_store(make<K>(1), make<V>(1));
+    EXPECT_EQ(v1, make<V>(1));
+    EXPECT_FALSE(loaded1);
+    auto [v2, loaded2] = m.load_or_store(make<K>(1), make<V>(2));
+    EXPECT_EQ(v2, make<V>(1));
+    EXPECT_TRUE(loaded2);
+
+    EXPECT_EQ(m.exchange(make<K>(1), make<V>(3)), make<V>(1));
+    EXPECT_EQ(m.exchange(make<K>(2), make<V>(4)), std::nullopt);
+    EXPECT_EQ(m.load(make<K>(2)), make<V>(4));
+
+    EXPECT_FALSE(m.compare_and_swap(make<K>(1), make<V>(99), make<V>(5)));
+    EXPECT_EQ(m.load(make<K>(1)), make<V>(3));
+    EXPECT_TRUE(m.compare_and_swap(make<K>(1), make<V>(3), make<V>(5)));
+    EXPECT_EQ(m.load(make<K>(1)), make<V>(5));
+    EXPECT_FALSE(m.compare_and_swap(make<K>(7), make<V>(0), make<V>(1)));  // absent: no insert
+    EXPECT_FALSE(m.contains(make<K>(7)));
+
+    EXPECT_FALSE(m.compare_and_erase(make<K>(1), make<V>(4)));
+    EXPECT_TRUE(m.contains(make<K>(1)));
+    EXPECT_TRUE(m.compare_and_erase(make<K>(1), make<V>(5)));
+    EXPECT_FALSE(m.contains(make<K>(1)));
+    EXPECT_FALSE(m.compare_and_erase(make<K>(1), make<V>(5)));
+
+    EXPECT_EQ(m.load_and_erase(make<K>(2)), make<V>(4));
+    EXPECT_EQ(m.load_and_erase(make<K>(2)), std::nullopt);
+    EXPECT_TRUE(m.empty());
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+TYPED_TEST(MapTyped, ManyKeysGrowShrinkAndIterate) {
+    using K = typename TestFixture::K;
+    using V = typename TestFixture::V;
+    typename TestFixture::map_type m(this->tiny(this->domain));
+    constexpr int n = 3000;
+    for (int i = 0; i < n; ++i) {
+        m.store(make<K>(i), make<V>(i));
+    }
+    EXPECT_EQ(m.size(), static_cast<std::size_t>(n));
+    EXPECT_GT(m.stats().table_width, 6u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+
+    std::set<K> seen_by_range;
+    m.range([&](const K& k, const V& v) {
+        EXPECT_TRUE(seen_by_range.insert(k).second);
+        EXPECT_TRUE(v == v);  // readable while visited
+        return true;
+    });
+    EXPECT_EQ(seen_by_range.size(), static_cast<std::size_t>(n));
+    std::set<K> seen_by_iterator;
+    for (const auto& kv : m) {
+        EXPECT_TRUE(seen_by_iterator.insert(kv.first).second);
+    }
+    EXPECT_EQ(seen_by_iterator, seen_by_range);
+
+    for (int i = 0; i < n; ++i) {
+        ASSERT_EQ(m.load(make<K>(i)), make<V>(i)) << i;
+        ASSERT_TRUE(m.erase(make<K>(i)));
+    }
+    EXPECT_TRUE(m.empty());
+    EXPECT_LE(m.stats().table_width, 2u);  // shrank back
+    EXPECT_GT(m.stats().shrinks, 0u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+TYPED_TEST(MapTyped, RangeStopsWhenTheVisitorSaysSo) {
+    using K = typename TestFixture::K;
+    using V = typename TestFixture::V;
+    typename TestFixture::map_type m(this->tiny(this->domain));
+    for (int i = 0; i < 100; ++i) {
+        m.store(make<K>(i), make<V>(i));
+    }
+    int calls = 0;
+    m.range([&](const K&, const V&) { return ++calls < 10; });
+    EXPECT_EQ(calls, 10);
+}
+
+TYPED_TEST(MapTyped, ClearEmptiesAndShrinks) {
+    using K = typename TestFixture::K;
+    using V = typename TestFixture::V;
+    typename TestFixture::map_type m(this->tiny(this->domain));
+    for (int i = 0; i < 500; ++i) {
+        m.store(make<K>(i), make<V>(i));
+    }
+    m.clear();
+    EXPECT_TRUE(m.empty());
+    EXPECT_TRUE(m.begin() == m.end());
+    EXPECT_EQ(m.stats().table_width, 0u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    m.store(make<K>(3), make<V>(3));
+    EXPECT_EQ(m.load(make<K>(3)), make<V>(3));
+}
+
+TEST(MapCounted, EveryValueIsDestroyedExactlyOnce) {
+    const long before = counted::live();
+    {
+        hazard_pointer_domain domain(reclamation_policy::lazy);
+        {
+            concurrent_map_options o;
+            o.grow_on_insert_count = 2;
+            o.domain = &domain;
+            concurrent_map<int, counted> m(o);
+            for (int round = 0; round < 5; ++round) {
+                for (int i = 0; i < 1000; ++i) {
+                    m.store(i, counted(i + round));
+                }
+                for (int i = 0; i < 1000; i += 3) {
+                    m.erase(i);
+                }
+                m.exchange(1, counted(-1));
+                m.load_and_erase(2);
+            }
+            EXPECT_GT(counted::live(), before);  // values wait in the list and in the domain
+        }
+        domain.drain();
+        EXPECT_EQ(counted::live(), before);
+    }
+    EXPECT_EQ(counted::live(), before);
+}
+
+TEST(MapHandle, KeepsTheValueAliveAfterOverwriteAndErase) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, std::string> m(o);
+    m.store(1, std::string(100, 'a'));
+    auto h = m.find(1);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h.key(), 1);
+    m.store(1, std::string(100, 'b'));
+    m.erase(1);
+    domain.drain();
+    EXPECT_EQ(*h, std::string(100, 'a'));  // ASan would catch a freed node here
+    EXPECT_EQ(h->size(), 100u);
+    auto moved = std::move(h);
+    EXPECT_TRUE(moved);
+    moved.reset();
+    EXPECT_FALSE(moved);
+    EXPECT_FALSE(m.find(1));
+}
+
+TEST(MapIterator, SurvivesTheErasureOfItsEntry) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    o.grow_on_insert_count = 2;
+    concurrent_map<int, int> m(o);
+    for (int i = 0; i < 200; ++i) {
+        m.store(i, i);
+    }
+    std::set<int> seen;
+    auto it = m.begin();
+    for (int steps = 0; it != m.end(); ++steps) {
+        EXPECT_TRUE(seen.insert(it->first).second) << "key seen twice: " << it->first;
+        if (steps % 3 == 0) {
+            m.erase(it->first);  // cut out from under the iterator
+            m.store(it->first, -1);  // and come back in the same group
+            domain.drain();
+        }
+        auto copy = it;
+        ++it;
+        EXPECT_EQ(copy->first, copy->first);  // the copy still reads its entry
+    }
+    EXPECT_EQ(seen.size(), 200u);
+}
+
+TEST(MapMoveOnly, StoreFindEraseWithoutCopies) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, sink_test::move_only> m(o);
+    m.store(1, sink_test::move_only(7));
+    m.store(2, sink_test::move_only(8));
+    auto h = m.find(1);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(*h->value, 7);
+    EXPECT_TRUE(m.erase(2));
+    int sum = 0;
+    m.range([&](int, const sink_test::move_only& v) { sum += *v.value; });
+    EXPECT_EQ(sum, 7);
+}
+
+TEST(MapHeterogeneous, StringViewLookupsOnStringKeys) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<std::string, int, sink_test::string_hash, sink_test::string_equal> m(o);
+    m.store(std::string("alpha"), 1);
+    m.store("beta", 2);
+    std::string_view alpha = "alpha";
+    EXPECT_EQ(m.load(alpha), 1);
+    EXPECT_TRUE(m.contains(std::string_view("beta")));
+    EXPECT_TRUE(m.find(std::string_view("beta")));
+    EXPECT_FALSE(m.contains(std::string_view("gamma")));
+    EXPECT_TRUE(m.compare_and_erase(std::string_view("beta"), 2));
+    EXPECT_EQ(m.load_and_erase(alpha), 1);
+    EXPECT_TRUE(m.empty());
+}
+
+template <class Hash>
+void expect_correct_with_hash(int n) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    o.grow_on_insert_count = 4;
+    concurrent_map<int, int, Hash> m(o);
+    for (int i = 0; i < n; ++i) {
+        m.store(i, i);
+    }
+    for (int i = 0; i < n; i += 2) {
+        ASSERT_TRUE(m.erase(i));
+    }
+    for (int i = 0; i < n; ++i) {
+        ASSERT_EQ(m.load(i), i % 2 ? std::optional<int>(i) : std::nullopt) << i;
+    }
+    for (int i = 0; i < n; i += 4) {
+        m.store(i, -i);  // back into a group with older entries
+    }
+    std::map<int, int> seen;
+    m.range([&](int k, int v) {
+        EXPECT_TRUE(seen.emplace(k, v).second);
+        return true;
+    });
+    EXPECT_EQ(seen.size(), m.size());
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+TEST(MapBadHash, ConstantHashIsCorrectOnlySlow) { expect_correct_with_hash<sink_test::constant_hash>(400); }
+TEST(MapBadHash, KeysDifferingOnlyInTopBits) { expect_correct_with_hash<sink_test::top_bits_hash>(2000); }
+TEST(MapBadHash, KeysDifferingOnlyInBottomBits) { expect_correct_with_hash<sink_test::bottom_bits_hash>(2000); }
+
+TEST(MapOptions, RejectsZeroResizeAmounts) {
+    concurrent_map_options o;
+    o.grow_amount = 0;
+    EXPECT_THROW((concurrent_map<int, int>(o)), std::invalid_argument);
+    o.grow_amount = 1;
+    o.shrink_amount = 0;
+    EXPECT_THROW((concurrent_map<int, int>(o)), std::invalid_argument);
+}
+
+TEST(MapOptions, ReserveSizesTheTableUpFront) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int> m(o);
+    m.reserve(100000);
+    EXPECT_GE(std::size_t{1} << m.stats().table_width, 100000u / 8);
+    for (int i = 0; i < 1000; ++i) {
+        m.store(i, i);
+    }
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+TEST(MapOptions, GrowingCanBeSwitchedOff) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    o.grow_on_insert_count = 0;
+    concurrent_map<int, int> m(o);
+    for (int i = 0; i < 500; ++i) {
+        m.store(i, i);
+    }
+    EXPECT_EQ(m.stats().table_width, 0u);
+    EXPECT_EQ(m.size(), 500u);
+}
+
+TEST(MapHashing, IdentityHashOfSmallKeysSpreadsOverSections) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int> m(o);
+    for (int i = 0; i < 4096; ++i) {
+        m.store(i, i);
+    }
+    // Without mixing every small key would sit in section 0 and the table
+    // would keep doubling; with it the sections fill evenly.
+    const auto s = m.stats();
+    EXPECT_GE(s.table_width, 7u);
+    EXPECT_LE(s.table_width, 12u);
+    EXPECT_GT(s.waypoints, s.sections / 2);
+}
+
+TEST(MapHashing, SeedsDifferBetweenMapsUnlessGiven) {
+    concurrent_map_options o;
+    o.seed = 1234;
+    concurrent_map<int, int> a(o), b(o);
+    std::vector<int> order_a, order_b;
+    for (int i = 0; i < 50; ++i) {
+        a.store(i, i);
+        b.store(i, i);
+    }
+    a.range([&](int k, int) { order_a.push_back(k); });
+    b.range([&](int k, int) { order_b.push_back(k); });
+    EXPECT_EQ(order_a, order_b);
+    concurrent_map<int, int> c, d;
+    std::vector<int> order_c, order_d;
+    for (int i = 0; i < 50; ++i) {
+        c.store(i, i);
+        d.store(i, i);
+    }
+    c.range([&](int k, int) { order_c.push_back(k); });
+    d.range([&](int k, int) { order_d.push_back(k); });
+    EXPECT_NE(order_c, order_d);
+}
+
+}  // namespace
