@@ -12,7 +12,9 @@
 // valid for the duration of a visit (range, iterators).
 //
 // Exceptions: if Hash, KeyEqual, a key or value constructor, or the
-// allocator throws, the operation throws and the map is unchanged. A failed
+// allocator throws, the operation throws and the map is unchanged (a key or
+// value passed as an rvalue may have been moved from by then). Lookups can
+// allocate too: the first lookup in a section links its waypoint. A failed
 // allocation of a bigger or smaller table inside a resize is swallowed: the
 // operation that asked for the resize has already taken effect.
 //
@@ -103,8 +105,8 @@ public:
 
     // A handle on the value of `key` (empty if absent): the value stays alive
     // and unchanged for as long as the handle lives, even if the key is
-    // overwritten or erased meanwhile. Throws bad_alloc only if the thread
-    // needs a new hazard-pointer record.
+    // overwritten or erased meanwhile. Throws bad_alloc if the thread needs a
+    // new hazard-pointer record or the section's waypoint cannot be allocated.
     handle find(const Key& key) const { return find_impl(key); }
     template <class K>
         requires lookup_key<K>

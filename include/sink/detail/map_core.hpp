@@ -284,7 +284,11 @@ public:
             }
             return true;  // re-examine: it is frozen now (or changed)
         });
-        request_resize(current_width(), 0);
+        try {
+            request_resize(current_width(), 0);
+        } catch (...) {
+            // Every entry is erased already; the table just stays as large.
+        }
     }
 
     std::size_t size() const noexcept {

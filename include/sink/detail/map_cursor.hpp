@@ -42,7 +42,7 @@ struct map_cursor {
     hazard_pointer hp_anchor;  // protects anchor
     hazard_pointer hp_cur;     // protects cur
     hazard_pointer hp_next;    // protects the node being stepped onto; scratch
-    hazard_pointer hp_first;   // protects the first node of a run being cut (item 3)
+    hazard_pointer hp_first;   // protects the first node of the run cur is in (item 3)
     hazard_pointer hp_prev;    // made on demand: the saved insertion point
     hazard_pointer hp_succ;
 
@@ -126,6 +126,13 @@ struct map_cursor {
             anchor_link = now;
             return enter();
         }
+        if (!in_run) {
+            // cur is the run's first node, the address every later check of
+            // anchor->next compares with: keep it protected for as long as we
+            // are in the run, or it could be freed and its address reused
+            // right after the anchor (ABA, item 3).
+            std::swap(hp_first, hp_cur);
+        }
         std::swap(hp_cur, hp_next);
         cur = n;
         in_run = true;
@@ -199,8 +206,10 @@ struct map_cursor {
     // (the first time, when it needs its two hazard pointers).
     void save_boundary() {
         if (hp_prev.empty()) {
-            hp_prev = make_hazard_pointer(*domain);
-            hp_succ = make_hazard_pointer(*domain);
+            hazard_pointer p = make_hazard_pointer(*domain);
+            hazard_pointer q = make_hazard_pointer(*domain);
+            hp_prev = std::move(p);
+            hp_succ = std::move(q);
         }
         // Both are protected by hp_anchor / hp_cur already, so publishing them
         // again in other slots keeps them protected without a validation.
