@@ -148,19 +148,8 @@ public:
     template <class V = T>
         requires std::copy_constructible<T> && std::constructible_from<T, V&&>
     std::optional<T> exchange(const Key& key, V&& value) {
-        std::optional<T> previous;
-        core_.write(
-            key, core_.order_of(key),
-            [&](entry* live) {
-                previous.reset();
-                if (live == nullptr) {
-                    return decision::insert;
-                }
-                previous.emplace(live->value.second);
-                return decision::replace;
-            },
-            [&] { return make(key, std::forward<V>(value)); });
-        return previous;
+        return write_returning_previous(key, decision::insert, decision::replace,
+                                        [&] { return make(key, std::forward<V>(value)); });
     }
 
     // Replaces the value of `key` by `desired` if it equals `expected`.
@@ -367,6 +356,25 @@ private:
                                  std::forward_as_tuple(std::forward<V>(value)));
     }
 
+    // A write that copies the previous value out before it acts (so a
+    // throwing copy leaves the map unchanged), and returns the copy.
+    template <class K, class Make>
+    std::optional<T> write_returning_previous(const K& key, decision if_absent, decision if_present, Make&& make) {
+        std::optional<T> previous;
+        core_.write(
+            key, core_.order_of(key),
+            [&](entry* live) {
+                previous.reset();
+                if (live == nullptr) {
+                    return if_absent;
+                }
+                previous.emplace(live->value.second);
+                return if_present;
+            },
+            std::forward<Make>(make));
+        return previous;
+    }
+
     template <class K>
     std::optional<T> load_impl(const K& key) const {
         typename core::cursor c(core_.domain());
@@ -396,19 +404,7 @@ private:
     }
     template <class K>
     std::optional<T> load_and_erase_impl(const K& key) {
-        std::optional<T> previous;
-        core_.write(
-            key, core_.order_of(key),
-            [&](entry* live) {
-                previous.reset();
-                if (live == nullptr) {
-                    return decision::keep;
-                }
-                previous.emplace(live->value.second);
-                return decision::erase;
-            },
-            []() -> entry* { return nullptr; });
-        return previous;
+        return write_returning_previous(key, decision::keep, decision::erase, []() -> entry* { return nullptr; });
     }
     template <class K>
     bool compare_and_erase_impl(const K& key, const T& expected) {

@@ -279,7 +279,7 @@ public:
             }
             link expected = l;
             // LP (of erasing this entry): as in erase_live.
-            if (n->next.compare_exchange_strong(expected, l | frozen_bit | erased_bit, mo_acq_rel, mo_acquire)) {
+            if (n->next.compare_exchange_strong(expected, l | frozen_bit, mo_acq_rel, mo_acquire)) {
                 size_.add(-1);
             }
             return true;  // re-examine: it is frozen now (or changed)
@@ -575,7 +575,7 @@ private:
         w->slot_refs.fetch_sub(1, mo_release);
     }
     // Deletes waypoint w if no slot holds it or can come to: the CAS from 0
-    // to dead makes every later try_ref fail. Then freezes it as erased.
+    // to dead makes every later try_ref fail. Then freezes it.
     static bool try_delete_waypoint(node* n) noexcept {
         waypoint* w = static_cast<waypoint*>(n);
         std::uint32_t zero = 0;
@@ -584,7 +584,7 @@ private:
         }
         link l = w->next.load(mo_acquire);
         // Only inserts after w change its next now, never to a frozen value.
-        while (!w->next.compare_exchange_weak(l, l | frozen_bit | erased_bit, mo_acq_rel, mo_acquire)) {
+        while (!w->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
         }
         return true;
     }
@@ -604,11 +604,11 @@ private:
                                                   mo_acquire);
     }
 
-    // Freezes c.cur as erased.
+    // Freezes c.cur with nothing after it: it is erased.
     bool erase_live(cursor& c) const noexcept {
         link expected = c.cur_link;
         // LP (erase/load_and_erase/compare_and_erase of a present key).
-        if (c.cur->next.compare_exchange_strong(expected, c.cur_link | frozen_bit | erased_bit, mo_acq_rel,
+        if (c.cur->next.compare_exchange_strong(expected, c.cur_link | frozen_bit, mo_acq_rel,
                                                 mo_acquire)) {
             size_.add(-1);
             return true;

@@ -15,19 +15,18 @@
 SINK_BEGIN_NAMESPACE
 namespace detail {
 
-// A node's `next` word: the successor's address with two flag bits.
-//   frozen:  this `next` never changes again (a newer version follows, or the
-//            node is erased). Every CAS on `next` expects an unfrozen value,
-//            so a CAS on a frozen node always fails (reclamation.md item 2).
-//   erased:  set together with frozen by erase: the node is a tombstone of
-//            itself. A frozen node without it has a newer version right after.
+// A node's `next` word: the successor's address with a flag bit.
+//   frozen:  this `next` never changes again: a newer version follows (set
+//            by the CAS that links it), or the node is erased (its own
+//            tombstone). Every CAS on `next` expects an unfrozen value, so a
+//            CAS on a frozen node always fails (reclamation.md item 2).
+//            Walks need no more: a frozen node is dead either way, and a
+//            newer version, if any, is its immediate successor.
 using link = std::uintptr_t;
 inline constexpr link frozen_bit = 1;
-inline constexpr link erased_bit = 2;
-inline constexpr link flag_bits = frozen_bit | erased_bit;
+inline constexpr link flag_bits = frozen_bit;
 
 inline constexpr bool is_frozen(link l) noexcept { return (l & frozen_bit) != 0; }
-inline constexpr bool is_erased(link l) noexcept { return (l & erased_bit) != 0; }
 
 // The list is sorted by `order`, then (within equal orders) by descending
 // `stamp`. Orders encode the kind of node:

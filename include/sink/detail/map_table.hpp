@@ -74,8 +74,6 @@ struct map_table : hazard_pointer_obj_base<map_table<Types>, map_table_deleter<T
         std::allocator_traits<unit_allocator>::deallocate(a, reinterpret_cast<unit*>(t), units_for(n));
     }
 
-    std::size_t bytes() const noexcept { return units_for(size) * sizeof(unit); }
-
 private:
     using unit = std::max_align_t;
     using unit_allocator = typename Types::alloc_traits::template rebind_alloc<unit>;

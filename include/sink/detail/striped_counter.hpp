@@ -35,11 +35,6 @@ public:
         }
         return total;
     }
-    void reset() noexcept {
-        for (cell& c : cells_) {
-            c.value.store(0, mo_relaxed);
-        }
-    }
 
 private:
     struct alignas(cache_line_size) cell {
