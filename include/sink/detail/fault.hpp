@@ -1,7 +1,9 @@
 // Test-only fault switches. Each SINK_FAULT_* macro, defined only by the
-// builds that prove a test can fail (see tests/relacy/CMakeLists.txt),
-// removes one ingredient of the correctness argument. A release build never
-// defines any of them, and then every switch below is a constant false.
+// builds that prove a test can fail (tests/CMakeLists.txt,
+// tests/relacy/CMakeLists.txt, stress/CMakeLists.txt), removes one ingredient
+// of the correctness argument. A release build never defines any of them, and
+// then every switch below is a constant false. docs/verification.md lists
+// which check catches each one.
 #pragma once
 
 #include "sink/detail/config.hpp"
@@ -37,6 +39,44 @@ inline constexpr bool ignore_hazards = false;
 inline constexpr bool never_scan = true;  // retire never triggers a scan
 #else
 inline constexpr bool never_scan = false;
+#endif
+
+// ---- the map (docs/design.md, "reclamation") ----
+
+#ifdef SINK_FAULT_SKIP_RUN_VALIDATION
+inline constexpr bool skip_run_validation = true;  // a step from a frozen node is not checked against the anchor (item 1)
+#else
+inline constexpr bool skip_run_validation = false;
+#endif
+
+#ifdef SINK_FAULT_RELAXED_LINK
+inline constexpr bool relaxed_link = true;  // the CAS that links a new entry does not release its fields
+#else
+inline constexpr bool relaxed_link = false;
+#endif
+
+#ifdef SINK_FAULT_IGNORE_SLOT_REFS
+inline constexpr bool ignore_slot_refs = true;  // a waypoint is deleted while a slot still holds it (item 4)
+#else
+inline constexpr bool ignore_slot_refs = false;
+#endif
+
+#ifdef SINK_FAULT_LOST_RETRY
+inline constexpr bool lost_retry = true;  // a write whose CAS fails reports success instead of retrying
+#else
+inline constexpr bool lost_retry = false;
+#endif
+
+#ifdef SINK_FAULT_LIVE_TOMBSTONE
+inline constexpr bool live_tombstone = true;  // a walk takes a frozen (erased) entry for the live one
+#else
+inline constexpr bool live_tombstone = false;
+#endif
+
+#ifdef SINK_FAULT_EARLY_TABLE_RETIRE
+inline constexpr bool early_table_retire = true;  // a resize retires the old table before its sweep (item 5)
+#else
+inline constexpr bool early_table_retire = false;
 #endif
 
 }  // namespace detail::fault

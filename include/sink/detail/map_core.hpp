@@ -16,10 +16,12 @@
 #include <utility>
 
 #include "sink/detail/atomic.hpp"
+#include "sink/detail/fault.hpp"
 #include "sink/detail/hash_mix.hpp"
 #include "sink/detail/map_cursor.hpp"
 #include "sink/detail/map_node.hpp"
 #include "sink/detail/map_table.hpp"
+#include "sink/detail/stall.hpp"
 #include "sink/detail/striped_counter.hpp"
 #include "sink/hazard_pointer.hpp"
 
@@ -199,6 +201,9 @@ public:
                     }
                     return d;
                 }
+            }
+            if constexpr (fault::lost_retry) {
+                return d;  // the fault: report a change that did not happen
             }
             // Lost a race or met a frozen node in the way: walk again, and
             // compact on the way this time.
@@ -413,6 +418,10 @@ private:
             if (cur->order > order) {
                 return walk_status::absent;
             }
+            if (fault::live_tombstone && is_frozen(c.cur_link) && is_entry_order(cur->order) &&
+                cur->order == order && matches(cur)) {
+                return walk_status::found;  // the fault: an erased or superseded entry taken as live
+            }
             if (!is_frozen(c.cur_link)) {
                 if (cur->order == order && matches(cur)) {
                     return walk_status::found;
@@ -540,6 +549,7 @@ private:
                 return nullptr;
             }
             node* empty = nullptr;
+            stall::at(stall::site::waypoint);
             // Release: a reader that finds w in the slot (acquire) sees its
             // fields. Never succeeds on an expunged slot.
             if (t->slot(i).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire) || empty == w) {
@@ -579,7 +589,11 @@ private:
     static bool try_delete_waypoint(node* n) noexcept {
         waypoint* w = static_cast<waypoint*>(n);
         std::uint32_t zero = 0;
-        if (w->order == 0 || !w->slot_refs.compare_exchange_strong(zero, waypoint::dead, mo_acq_rel, mo_relaxed)) {
+        if (w->order == 0) {
+            return false;
+        }
+        if (!fault::ignore_slot_refs &&
+            !w->slot_refs.compare_exchange_strong(zero, waypoint::dead, mo_acq_rel, mo_relaxed)) {
             return false;
         }
         link l = w->next.load(mo_acquire);
@@ -598,15 +612,17 @@ private:
         fresh->stamp = live->stamp;
         fresh->next.store(c.cur_link, mo_relaxed);
         link expected = c.cur_link;
+        stall::at(stall::site::replace);
         // LP (store/exchange/compare_and_swap of an existing key).
         // Acq_rel: release publishes fresh's fields to whoever reads this link.
-        return live->next.compare_exchange_strong(expected, link_to<types>(fresh) | frozen_bit, mo_acq_rel,
-                                                  mo_acquire);
+        return live->next.compare_exchange_strong(expected, link_to<types>(fresh) | frozen_bit, link_success_order,
+                                                  link_failure_order);
     }
 
     // Freezes c.cur with nothing after it: it is erased.
     bool erase_live(cursor& c) const noexcept {
         link expected = c.cur_link;
+        stall::at(stall::site::erase);
         // LP (erase/load_and_erase/compare_and_erase of a present key).
         if (c.cur->next.compare_exchange_strong(expected, c.cur_link | frozen_bit, mo_acq_rel,
                                                 mo_acquire)) {
@@ -625,12 +641,19 @@ private:
         fresh->stamp = new_key_stamp(succ, fresh->order);
         fresh->next.store(link_to<types>(succ), mo_relaxed);
         link expected = link_to<types>(succ);
+        stall::at(stall::site::insert);
         // LP (insert of a new key). Expecting an unfrozen link to succ, which
         // hp_succ/hp_cur protects (item 3), fails if prev was frozen (item 2)
         // or anything was linked between prev and succ.
-        return c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), mo_acq_rel,
-                                                             mo_acquire);
+        return c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), link_success_order,
+                                                             link_failure_order);
     }
+
+    // The orders of the CASes that link a new entry (insert_new, replace_live).
+    // Acq_rel: release publishes the entry's fields; acquire on failure reads
+    // the link that beat us. The test-only fault drops both.
+    static constexpr memory_order link_success_order = fault::relaxed_link ? mo_relaxed : mo_acq_rel;
+    static constexpr memory_order link_failure_order = fault::relaxed_link ? mo_relaxed : mo_acquire;
 
     // A stamp above every stamp the group has had, so that iterators never
     // meet a key twice (docs/design.md, "iteration"). Only a key that joins a
@@ -760,7 +783,11 @@ private:
             return;
         }
         (to > from ? grows_ : shrinks_).fetch_add(1, mo_relaxed);
+        if constexpr (fault::early_table_retire) {
+            t->retire(map_table_deleter<types>(), *domain_);  // the fault: readers and sweepers may still use t
+        }
         hp.reset_protection(fresh);
+        stall::at(stall::site::resize);
         if (current_.load(mo_acquire) != fresh) {
             return;  // already replaced again: its sweep was finished by others
         }
@@ -778,6 +805,9 @@ private:
             return;
         }
         for (std::size_t i = 0; i < old->size; ++i) {
+            if (i == old->size / 2) {
+                stall::at(stall::site::sweep);
+            }
             auto& slot = old->slot(i);
             if (slot.load(mo_acquire) == table::expunged()) {
                 continue;
@@ -802,7 +832,7 @@ private:
             delete_unrepresented_waypoints(t);
         }
         table* expected = old;
-        if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire)) {
+        if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) {
             // No slot of `old` holds anything, current_ and t->old no longer
             // point at it: only hazard pointers can, and retire respects them.
             old->retire(map_table_deleter<types>(), *domain_);

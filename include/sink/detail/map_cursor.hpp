@@ -16,8 +16,10 @@
 #include <utility>
 
 #include "sink/detail/atomic.hpp"
+#include "sink/detail/fault.hpp"
 #include "sink/detail/map_node.hpp"
 #include "sink/detail/map_table.hpp"
+#include "sink/detail/stall.hpp"
 #include "sink/hazard_pointer.hpp"
 
 SINK_BEGIN_NAMESPACE
@@ -119,7 +121,7 @@ struct map_cursor {
         }
         // cur is frozen: validate against the anchor (item 1).
         const link now = anchor->next.load(mo_acquire);
-        if (now != anchor_link) {
+        if (now != anchor_link && !fault::skip_run_validation) {
             if (is_frozen(now)) {
                 return step_result::restart;
             }
@@ -171,6 +173,7 @@ struct map_cursor {
             std::swap(hp_cur, hp_next);  // walk on inside the run
         }
         link expected = anchor_link;
+        stall::at(stall::site::compaction);
         // Acq_rel: release so that a thread that reads y through anchor->next
         // also sees what we read of y (it was published to us by acquire);
         // acquire to order the run's reads before its retirement.

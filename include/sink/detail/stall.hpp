@@ -1,0 +1,58 @@
+// Stall points: named places inside the map's operations where the stress
+// harness can freeze a thread, to show that the other threads keep
+// completing operations (lock freedom) and that the frozen operation still
+// completes correctly when released. Compiled in only when SINK_STALL_POINTS
+// is defined (the stress build); otherwise every call is an empty inline
+// function. The library itself never waits here: the hook is test code.
+#pragma once
+
+#include "sink/detail/config.hpp"
+
+#ifdef SINK_STALL_POINTS
+#include <atomic>
+#endif
+
+SINK_BEGIN_NAMESPACE
+namespace detail::stall {
+
+enum class site {
+    insert,       // insert of a new key: before the CAS that links it
+    replace,      // store over a live entry: before the CAS that supersedes it
+    erase,        // erase: before the CAS that freezes the entry
+    compaction,   // cutting a frozen run: before the CAS on the anchor
+    waypoint,     // filling a table slot: after linking/finding the waypoint, before the slot CAS
+    resize,       // after a new table is published, before its sweep
+    sweep,        // in the middle of a sweep, half the old slots expunged
+};
+inline constexpr int site_count = 7;
+
+inline const char* name(site s) noexcept {
+    switch (s) {
+        case site::insert: return "insert";
+        case site::replace: return "replace";
+        case site::erase: return "erase";
+        case site::compaction: return "compaction";
+        case site::waypoint: return "waypoint";
+        case site::resize: return "resize";
+        case site::sweep: return "sweep";
+    }
+    return "?";
+}
+
+#ifdef SINK_STALL_POINTS
+using hook_type = void (*)(site) noexcept;
+// Not a model-checked variable: stall points are never compiled under Relacy.
+inline std::atomic<hook_type> hook{nullptr};
+
+inline void set_hook(hook_type h) noexcept { hook.store(h, std::memory_order_release); }
+inline void at(site s) noexcept {
+    if (hook_type h = hook.load(std::memory_order_acquire)) {
+        h(s);
+    }
+}
+#else
+inline void at(site) noexcept {}
+#endif
+
+}  // namespace detail::stall
+SINK_END_NAMESPACE
