@@ -1,0 +1,28 @@
+// The iteration check (weak consistency). A walk (range, or begin()/end())
+// must yield no key twice (checked as it runs, by the thread that walks),
+// and every key present and unchanged for the whole walk exactly once. The
+// second half is turned into per-key facts for the linearizability check:
+//   - each entry a walk yields is a read of the key at some moment between
+//     the walk's start and the yield (op_kind::iter_read);
+//   - a full walk that did not yield a key, while no call that changed the
+//     key (and no clear) overlapped the walk, saw the key absent: had it
+//     been present, it would have been present and unchanged for the whole
+//     walk (op_kind::absent_claim over the walk's interval).
+// So a walk that skips a stable key, or yields a value the key never had
+// during the walk, makes that key's history non-linearizable.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "history.hpp"
+
+namespace sink_stress {
+
+// `key_ops`: every call of one key in a phase (clears included); appends the
+// absent claims of the full walks in `full_walks` (sorted by inv). Returns
+// how many it added.
+std::size_t add_absence_claims(std::uint64_t key, std::vector<op_record>& key_ops,
+                               const std::vector<iteration_record>& full_walks);
+
+}  // namespace sink_stress

@@ -1,0 +1,211 @@
+// Progress while a thread is stalled (check 6). For each stall site, on a
+// fresh map:
+//   1. the controller (the main thread) fills in `prefill` keys;
+//   2. the staller (thread 0) makes the call that reaches the site, and is
+//      frozen there by the stall controller;
+//   3. while it is frozen, the controller disturbs the map (below), then the
+//      other threads must complete `stall_ops` calls between them: they
+//      cannot wait for the frozen thread, or this never ends (lock freedom);
+//   4. the staller is released, its call completes, and it reads back what
+//      it touched; every call of every thread is in the phase's history,
+//      the frozen call included, and is checked like any other.
+// The disturbance is chosen so that each injected fault of the map turns
+// into a certain failure (docs/verification.md): a walk in list order and a
+// load of every key (first reads of nodes the staller linked), a drain,
+// erasing every key in list order (the staller's neighbours are cut out and
+// freed), loads, then inserting and reading many new keys (resizes, new
+// waypoints), and a drain.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "context.hpp"
+#include "executor.hpp"
+#include "instance.hpp"
+#include "stall.hpp"
+
+namespace sink_stress {
+
+namespace stall_layout {
+inline constexpr std::uint64_t prefill = 64;        // keys [0, prefill)
+inline constexpr std::uint64_t others_keys = 128;   // the others use [0, others_keys)
+inline constexpr std::uint64_t fresh_first = 1000;  // the controller's new keys start here
+inline constexpr std::uint64_t fresh = 256;
+inline constexpr std::uint64_t staller_key = 5000;  // a key only the staller touches
+inline constexpr std::uint64_t reserve_to = 64 * prefill;
+// Sites that need many sections (the others are checked on a map with one
+// section, so that a staller's neighbours are entries: see stall_phase).
+inline bool needs_sections(stall_site s) {
+    return s == stall_site::waypoint || s == stall_site::resize || s == stall_site::sweep;
+}
+}  // namespace stall_layout
+
+template <class Key, class Payload>
+void stall_phase(run_context& ctx, stall_site site, unsigned round) {
+    namespace L = stall_layout;
+    const options& o = ctx.o;
+    const std::string phase = std::string("stall at ") + name(site) + " " + std::to_string(round + 1) + "/" +
+                              std::to_string(o.stall_rounds);
+    // One section (grow never) puts every entry in one run of the list, so
+    // that the nodes around a frozen call are entries that the disturbance
+    // erases; the resize sites need a table that grows, with small sections.
+    instance<Key, Payload> in(o, L::needs_sections(site) ? 4 : 0, ctx.figures);
+    const unsigned ctl = ctx.controller();
+    std::vector<thread_log> logs(o.threads + 1);
+    executor<Key, Payload> controller(in.map(), logs[ctl], ctl, ctx.seq[ctl], ctx.done(ctl));
+    for (std::uint64_t k = 0; k < L::prefill; ++k) {
+        controller.store(k);
+    }
+
+    std::atomic<bool> staller_done{false};
+    std::atomic<bool> go{false};
+    std::atomic<bool> released{false};
+    stall::arm(site);
+
+    auto staller = [&](executor<Key, Payload>& e) {
+        auto load_all = [&] {
+            for (std::uint64_t k = 0; k < L::prefill; ++k) {
+                e.load(k);
+            }
+            e.load(L::staller_key);
+        };
+        stall::set_staller(true);
+        switch (site) {
+            case stall_site::insert: e.store(L::staller_key); break;
+            case stall_site::replace: e.store(0); break;
+            case stall_site::erase: e.erase(0); break;
+            case stall_site::compaction: e.compare_and_swap(0, e.load(0).result); break;
+            case stall_site::waypoint:
+                in.map().reserve(L::reserve_to);  // new empty slots; a load fills one
+                load_all();
+                break;
+            case stall_site::resize: in.map().reserve(L::reserve_to); break;
+            case stall_site::sweep: e.clear(); break;  // erases, then shrinks to one section
+            case stall_site::iterate: e.walk(true); break;
+        }
+        stall::set_staller(false);
+        staller_done.store(true, std::memory_order_relaxed);
+        load_all();  // what the released call left must read back correctly
+    };
+
+    auto other = [&](executor<Key, Payload>& e, unsigned t) {
+        while (!go.load(std::memory_order_acquire)) {
+            stall::yield();
+        }
+        rng r(derive_seed(o.seed, seed_stall, (std::uint64_t{round} * stall_site_count + static_cast<unsigned>(site))
+                                                  << 20 | t));
+        const op_mix mix = o.mix.without(op_type::clear);  // a clear could hide what the staller did
+        const key_chooser keys(distribution::uniform, L::others_keys, 0, 0);
+        // Until the staller is released, then a few more calls each, so that
+        // the released thread runs beside others again.
+        std::uint64_t after = 0;
+        for (std::uint64_t i = 0; !released.load(std::memory_order_relaxed) || after++ < 200; ++i) {
+            e.random_call(mix.pick(r), keys.next(r), r);
+            if (i % o.sample_every == 0) {
+                in.garbage().sample();
+            }
+        }
+    };
+
+    auto others_done = [&] {
+        std::uint64_t sum = 0;
+        for (unsigned t = 1; t < o.threads; ++t) {
+            sum += ctx.done(t).load(std::memory_order_relaxed);
+        }
+        return sum;
+    };
+
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < o.threads; ++t) {
+        threads.emplace_back([&, t] {
+            executor<Key, Payload> e(in.map(), logs[t], t, ctx.seq[t], ctx.done(t));
+            if (t == 0) {
+                staller(e);
+            } else {
+                other(e, t);
+            }
+        });
+    }
+
+    stall::wait_until([&] { return stall::frozen() || staller_done.load(std::memory_order_relaxed); },
+                      [&] { return ctx.done(0).load(std::memory_order_relaxed); },
+                      "the staller neither reached its stall site nor finished");
+    if (!stall::frozen()) {
+        fail("stall-site", phase + ": the staller's call completed without passing the stall site (is the program "
+                                   "built with SINK_STALL_POINTS?)");
+    }
+
+    // The disturbance (see the header comment), by the controller alone.
+    const iteration_record w = controller.walk(true);
+    std::vector<std::uint64_t> order;  // prefilled keys in list order, then any the walk did not yield
+    for (const op_record& r : logs[ctl].ops) {
+        if (r.kind == op_kind::iter_read && r.arg == w.id && r.key < L::prefill) {
+            order.push_back(r.key);
+        }
+    }
+    for (std::uint64_t k = 0; k < L::prefill; ++k) {
+        if (std::find(order.begin(), order.end(), k) == order.end()) {
+            order.push_back(k);
+        }
+    }
+    for (std::uint64_t k = 0; k < L::prefill; ++k) {
+        controller.load(k);
+    }
+    in.domain().drain();
+    for (std::uint64_t k : order) {
+        controller.erase(k);
+    }
+    for (std::uint64_t k = 0; k < L::prefill; ++k) {
+        controller.load(k);
+    }
+    for (std::uint64_t k = L::fresh_first; k < L::fresh_first + L::fresh; ++k) {
+        controller.store(k);
+        controller.load(k);
+    }
+    in.domain().drain();
+
+    // The others run; the staller stays frozen until they completed stall_ops calls.
+    const std::uint64_t base = others_done();
+    go.store(true, std::memory_order_release);
+    if (o.threads > 1) {
+        stall::wait_until([&] { return others_done() - base >= o.stall_ops; }, others_done,
+                          "the other threads stopped completing calls while one thread was frozen");
+    }
+    const std::uint64_t while_frozen = others_done() - base;
+    if (!stall::frozen()) {
+        fail("stall-site", phase + ": the staller left its stall site before it was released");
+    }
+    stall::release();
+    released.store(true, std::memory_order_relaxed);
+    for (auto& th : threads) {
+        th.join();
+    }
+    stall::disarm();
+
+    ctx.figures.stalls += 1;
+    ctx.figures.ops_while_frozen += while_frozen;
+    ctx.figures.fewest_ops_while_frozen = std::min(ctx.figures.fewest_ops_while_frozen, while_frozen);
+    if (o.verbose) {
+        std::printf("  %s: thread t0 frozen; the others completed %llu calls meanwhile\n", phase.c_str(),
+                    static_cast<unsigned long long>(while_frozen));
+    }
+    in.end_phase(phase, logs);
+}
+
+template <class Key, class Payload>
+void run_stalls(run_context& ctx) {
+    if (ctx.o.threads < 2) {
+        fail("stall-site", "the stall scenario needs at least 2 threads (one frozen, one running)");
+    }
+    stall::install();
+    for (unsigned round = 0; round < ctx.o.stall_rounds; ++round) {
+        for (stall_site site : ctx.o.stall_sites) {
+            stall_phase<Key, Payload>(ctx, site, round);
+        }
+    }
+}
+
+}  // namespace sink_stress
