@@ -1,6 +1,19 @@
 #include "figures.hpp"
 
+#include <algorithm>
+
 namespace sink_stress {
+
+void merge(backlog_figures& a, const backlog_figures& b) {
+    a.samples += b.samples;
+    if (b.peak_certain > a.peak_certain) {
+        a.peak_certain = b.peak_certain;
+        a.bound_at_peak = b.bound_at_peak;
+    }
+    a.peak_sampled = std::max(a.peak_sampled, b.peak_sampled);
+    a.peak_quiescent = std::max(a.peak_quiescent, b.peak_quiescent);
+    a.largest_bound = std::max(a.largest_bound, b.largest_bound);
+}
 
 std::string summary(const run_figures& f, std::uint64_t seed) {
     const auto n = [](std::uint64_t v) { return std::to_string(v); };

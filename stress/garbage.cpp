@@ -70,15 +70,5 @@ backlog_figures garbage_monitor::figures() const {
     return f;
 }
 
-void merge(backlog_figures& a, const backlog_figures& b) {
-    a.samples += b.samples;
-    if (b.peak_certain > a.peak_certain) {
-        a.peak_certain = b.peak_certain;
-        a.bound_at_peak = b.bound_at_peak;
-    }
-    a.peak_sampled = std::max(a.peak_sampled, b.peak_sampled);
-    a.peak_quiescent = std::max(a.peak_quiescent, b.peak_quiescent);
-    a.largest_bound = std::max(a.largest_bound, b.largest_bound);
-}
 
 }  // namespace sink_stress

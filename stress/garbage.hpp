@@ -17,19 +17,11 @@
 #include <cstdint>
 #include <string>
 
+#include "figures.hpp"
 #include "sink/hazard_pointer.hpp"
 
 namespace sink_stress {
 
-struct backlog_figures {
-    std::uint64_t samples = 0;
-    std::uint64_t peak_certain = 0;   // largest lower estimate: the backlog was at least this
-    std::uint64_t bound_at_peak = 0;  // the bound when peak_certain was seen
-    std::uint64_t peak_sampled = 0;   // largest upper estimate (stats().backlog while others ran;
-                                      // may exceed the true backlog, so it is not checked)
-    std::uint64_t peak_quiescent = 0;
-    std::uint64_t largest_bound = 0;
-};
 
 class garbage_monitor {
 public:
@@ -53,7 +45,5 @@ private:
     std::atomic<std::uint64_t> largest_bound_{0};
 };
 
-// Adds b's peaks to a (max) and counts (sum).
-void merge(backlog_figures& a, const backlog_figures& b);
 
 }  // namespace sink_stress

@@ -5,12 +5,12 @@
 
 #include "options.hpp"
 #include "report.hpp"
-#include "run.hpp"
+#include "runs.hpp"
 
 int main(int argc, char** argv) {
     using namespace sink_stress;
     const options o = parse_options(argc, argv);
-    std::string rerun = "rerun: sink-stress";
+    std::string rerun = std::string("rerun: ") + argv[0];
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--seed") {
@@ -25,20 +25,11 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     run_figures f;
-#ifdef SINK_STRESS_INT_ONLY
-    // Fault builds compile only the int/int instantiation (build time).
-    if (o.string_keys || o.string_values) {
-        std::fprintf(stderr, "sink-stress: this build has integer keys and values only\n");
-        return 2;
-    }
-    f = run_int_int(o);
-#else
     if (o.string_keys) {
         f = o.string_values ? run_string_string(o) : run_string_int(o);
     } else {
         f = o.string_values ? run_int_string(o) : run_int_int(o);
     }
-#endif
     std::fputs(summary(f, o.seed).c_str(), stdout);
     return 0;
 }

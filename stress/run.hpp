@@ -8,6 +8,7 @@
 #include "mixed.hpp"
 #include "options.hpp"
 #include "stall_scenario.hpp"
+#include "runs.hpp"
 #include "storm.hpp"
 
 namespace sink_stress {
@@ -25,10 +26,5 @@ run_figures run(const options& o) {
     return ctx.figures;
 }
 
-// Defined in run_<key>_<value>.cpp.
-run_figures run_int_int(const options& o);
-run_figures run_int_string(const options& o);
-run_figures run_string_int(const options& o);
-run_figures run_string_string(const options& o);
 
 }  // namespace sink_stress
