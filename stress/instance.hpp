@@ -72,13 +72,15 @@ public:
     // Call when no thread uses the map: checks everything and starts the
     // next phase from the contents read here.
     void end_phase(const std::string& phase, const std::vector<thread_log>& logs) {
+        snapshot now = read_contents(phase);
+        // The history first: of all the checks it tells best what went wrong.
+        add(figures_.checks, check_phase(phase, logs, contents_, now, o_.max_states, &types::key_name));
         const sink::concurrent_map_check check = map_->verify();
         if (!check) {
             fail("verify", "phase " + phase + ": verify() found: " + check.problem + " (live entries " +
                                std::to_string(check.live_entries) + ", frozen nodes " +
                                std::to_string(check.frozen_nodes) + ")");
         }
-        snapshot now = read_contents(phase);
         if (now.size() != map_->size()) {
             fail("verify", "phase " + phase + ": size() is " + std::to_string(map_->size()) + " but a walk found " +
                                std::to_string(now.size()) + " entries");
@@ -89,11 +91,10 @@ public:
         const long live = live_values::count();
         const long in_map = static_cast<long>(now.size());
         if (live < in_map || live > in_map + static_cast<long>(check.frozen_nodes)) {
-            fail("destruction", "phase " + phase + ": " + std::to_string(live) + " values alive after a drain, but the map holds " +
-                                    std::to_string(in_map) + " entries and " + std::to_string(check.frozen_nodes) +
-                                    " frozen nodes");
+            fail("destruction", "phase " + phase + ": " + std::to_string(live) +
+                                    " values alive after a drain, but the map holds " + std::to_string(in_map) +
+                                    " entries and " + std::to_string(check.frozen_nodes) + " frozen nodes");
         }
-        add(figures_.checks, check_phase(phase, logs, contents_, now, o_.max_states, &types::key_name));
         figures_.widest_table = std::max(figures_.widest_table, map_->stats().table_width);
         figures_.phases += 1;
         contents_ = std::move(now);
