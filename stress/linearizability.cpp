@@ -1,7 +1,6 @@
 #include "linearizability.hpp"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <limits>
 #include <utility>
@@ -360,7 +359,8 @@ private:
         std::string r = "key " + key_name + ": initial state " + describe_value(initial_) + ", " +
                         std::to_string(ops_.size() - 1) + " calls, final quiescent state " +
                         describe_value(ops_.back().result) + "\n";
-        r += "history (by invocation; [inv, resp] are logical-clock stamps; t<n> is the calling thread):\n";
+        r += "history (by invocation; [inv, resp] are logical-clock stamps; t<n> is the calling thread, and in a\n"
+             "stall phase the highest n is the main thread, which fills the map and disturbs it):\n";
         std::vector<bool> in_best(ops_.size(), false);
         for (std::size_t i : best_) {
             in_best[i] = true;

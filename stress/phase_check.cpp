@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 
 #include "iteration.hpp"
 #include "linearizability.hpp"
@@ -84,9 +83,6 @@ check_figures check_phase(const std::string& phase, const std::vector<thread_log
         f.records += h.ops.size();
         const lin_outcome out = check_register(h, max_states, key_name(key));
         f.largest_search = std::max<std::uint64_t>(f.largest_search, out.states);
-        if (std::getenv("SINK_STRESS_DEBUG_SEARCH") != nullptr && out.states > 2 * h.ops.size()) {
-            std::fprintf(stderr, "search: key %s, %zu records, %zu states\n", key_name(key).c_str(), h.ops.size(), out.states);
-        }
         if (out.result == lin_outcome::verdict::not_linearizable) {
             fail("linearizability", "phase " + phase + ": the history of one key has no linearization.\n" + out.report);
         }
