@@ -784,7 +784,7 @@ private:
         }
         (to > from ? grows_ : shrinks_).fetch_add(1, mo_relaxed);
         if constexpr (fault::early_table_retire) {
-            t->retire(map_table_deleter<types>(), *domain_);  // the fault: readers and sweepers may still use t
+            t->retire(map_table_deleter<types>(), *domain_);  // the fault: sweepers still reach t through fresh->old
         }
         hp.reset_protection(fresh);
         stall::at(stall::site::resize);
@@ -832,7 +832,8 @@ private:
             delete_unrepresented_waypoints(t);
         }
         table* expected = old;
-        if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) {
+        if ((t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) ||
+            fault::every_sweeper_retires) {
             // No slot of `old` holds anything, current_ and t->old no longer
             // point at it: only hazard pointers can, and retire respects them.
             old->retire(map_table_deleter<types>(), *domain_);
@@ -911,6 +912,7 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
     // at most one live entry per key.
     const node* group_first = nullptr;  // first node of the current equal-order group
     const node* prev = start_;
+    std::uint64_t last_waypoint_order = 0;
     std::size_t steps = 0;
     for (const node* n = target<types>(start_->next.load(mo_acquire)); n != nullptr;
          prev = n, n = target<types>(n->next.load(mo_acquire))) {
@@ -940,6 +942,10 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
             continue;
         }
         if (is_waypoint_order(n->order)) {
+            if (check.live_waypoints > 0 && n->order == last_waypoint_order) {
+                fail("two live waypoints of one order");
+            }
+            last_waypoint_order = n->order;
             ++check.live_waypoints;
             continue;
         }

@@ -1,9 +1,11 @@
-// Stall points: named places inside the map's operations where the stress
-// harness can freeze a thread, to show that the other threads keep
-// completing operations (lock freedom) and that the frozen operation still
-// completes correctly when released. Compiled in only when SINK_STALL_POINTS
-// is defined (the stress build); otherwise every call is an empty inline
-// function. The library itself never waits here: the hook is test code.
+// Stall points: named places inside the map's operations where a test can
+// hold a thread. The stress harness freezes one to show that the other
+// threads keep completing operations (lock freedom) and that the frozen
+// operation still completes correctly when released; the Relacy scenarios
+// hold one to force the schedule a fault needs (tests/relacy). Compiled in
+// only when SINK_STALL_POINTS is defined (those test builds); otherwise every
+// call is an empty inline function. The library itself never waits here: the
+// hook is test code.
 #pragma once
 
 #include "sink/detail/config.hpp"
@@ -41,7 +43,7 @@ inline const char* name(site s) noexcept {
 
 #ifdef SINK_STALL_POINTS
 using hook_type = void (*)(site) noexcept;
-// Not a model-checked variable: stall points are never compiled under Relacy.
+// Not a model-checked variable (under Relacy it is set before the model runs).
 inline std::atomic<hook_type> hook{nullptr};
 
 inline void set_hook(hook_type h) noexcept { hook.store(h, std::memory_order_release); }
