@@ -95,8 +95,8 @@ struct resize_held_vs_retire : rl::test_suite<resize_held_vs_retire, 2>, held_fi
 // with a new waypoint. The held sweep then deletes the waypoints the shrunk
 // table cannot hold: the new one must survive, because a slot holds it
 // (slot_refs). Deleting it would leave a slot pointing at a freed waypoint.
-// The held sweep's CAS on new->old then fails: only the thread whose CAS
-// cleared it retires the old table, or it would be freed twice.
+// The held sweep's CAS on new->old then fails, and it does not retire the
+// old table: the thread whose CAS cleared new->old did.
 struct sweep_held_vs_refill : rl::test_suite<sweep_held_vs_refill, 2>, held_fixture<sweep_held_vs_refill> {
     void before() {
         setup();

@@ -79,11 +79,5 @@ inline constexpr bool early_table_retire = true;  // a resize retires the old ta
 inline constexpr bool early_table_retire = false;
 #endif
 
-#ifdef SINK_FAULT_EVERY_SWEEPER_RETIRES
-inline constexpr bool every_sweeper_retires = true;  // not only the sweeper whose CAS clears t->old retires it (item 5)
-#else
-inline constexpr bool every_sweeper_retires = false;
-#endif
-
 }  // namespace detail::fault
 SINK_END_NAMESPACE

@@ -832,8 +832,7 @@ private:
             delete_unrepresented_waypoints(t);
         }
         table* expected = old;
-        if ((t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) ||
-            fault::every_sweeper_retires) {
+        if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) {
             // No slot of `old` holds anything, current_ and t->old no longer
             // point at it: only hazard pointers can, and retire respects them.
             old->retire(map_table_deleter<types>(), *domain_);
