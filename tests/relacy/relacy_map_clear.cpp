@@ -67,7 +67,7 @@ struct clear_vs_insert_and_load : rl::test_suite<clear_vs_insert_and_load, 2>, m
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<clear_vs_store>("clear_vs_store", how);
     ok = ok && explore<clear_vs_insert_and_load>("clear_vs_insert_and_load", how);
     return ok ? 0 : 1;

@@ -81,7 +81,7 @@ struct insert_into_group : rl::test_suite<insert_into_group, 2>, map_fixture {
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<insert_before_frozen>("insert_before_frozen", how);
     ok = ok && explore<insert_inside_run>("insert_inside_run", how);
     ok = ok && explore<insert_into_group>("insert_into_group", how);

@@ -54,7 +54,7 @@ struct conditional_absent : rl::test_suite<conditional_absent, 3>, map_fixture {
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<conditional_present>("conditional_present", how);
     ok = ok && explore<conditional_absent>("conditional_absent", how);
     return ok ? 0 : 1;

@@ -160,7 +160,7 @@ struct fill_held_vs_resizes : rl::test_suite<fill_held_vs_resizes, 2>, held_fixt
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<insert_held_vs_compaction>("insert_held_vs_compaction", how);
     ok = ok && explore<resize_held_vs_retire>("resize_held_vs_retire", how);
     ok = ok && explore<sweep_held_vs_refill>("sweep_held_vs_refill", how);

@@ -113,7 +113,7 @@ struct walk_vs_compaction : rl::test_suite<walk_vs_compaction<Kind, Held>, 2>, m
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 100000ULL, 0};
+    const exploration how{soak ? 12500000ULL : 250000ULL, 0};
     bool ok = explore<walk_vs_compaction<walk_kind::range, false>>("range_vs_compaction", how);
     ok = ok && explore<walk_vs_compaction<walk_kind::range, true>>("range_held_vs_compaction", how);
     ok = ok && explore<walk_vs_compaction<walk_kind::iterator, false>>("iterator_vs_compaction", how);

@@ -69,7 +69,7 @@ struct exit_with_retired : rl::test_suite<exit_with_retired, 2>, map_fixture {
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<handle_vs_retire>("handle_vs_retire", how);
     ok = ok && explore<exit_with_retired>("exit_with_retired", how);
     return ok ? 0 : 1;

@@ -84,7 +84,7 @@ struct load_vs_store : rl::test_suite<load_vs_store, 2>, map_fixture {
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<store_vs_store>("store_vs_store", how);
     ok = ok && explore<store_vs_erase>("store_vs_erase", how);
     ok = ok && explore<erase_vs_erase>("erase_vs_erase", how);

@@ -83,7 +83,7 @@ struct shrink_while_erasing : rl::test_suite<shrink_while_erasing, 2>, map_fixtu
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<grow_vs_grow>("grow_vs_grow", how);
     ok = ok && explore<grow_vs_shrink>("grow_vs_shrink", how);
     ok = ok && explore<shrink_while_erasing>("shrink_while_erasing", how);

@@ -89,7 +89,7 @@ struct fill_vs_shrink : rl::test_suite<fill_vs_shrink, 2>, map_fixture {
 
 int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
-    const exploration how{soak ? 10000000ULL : 200000ULL, 0};
+    const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<fill_vs_fill>("fill_vs_fill", how);
     ok = ok && explore<fill_vs_grow>("fill_vs_grow", how);
     ok = ok && explore<fill_vs_shrink>("fill_vs_shrink", how);
