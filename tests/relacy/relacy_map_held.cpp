@@ -11,7 +11,6 @@ namespace {
 using namespace sink_relacy;
 using site = d::stall::site;
 
-template <class Derived>
 struct held_fixture : map_fixture {
     stall_plan plan;
     void finish(unsigned index) {
@@ -34,7 +33,7 @@ void two_filled_sections(map_fixture& f) {
 // 30) while the other thread erases 30 and cuts it out with a CAS on the same
 // word. The insert's CAS must fail and the insert retry; a lost retry loses
 // the key.
-struct insert_held_vs_compaction : rl::test_suite<insert_held_vs_compaction, 2>, held_fixture<insert_held_vs_compaction> {
+struct insert_held_vs_compaction : rl::test_suite<insert_held_vs_compaction, 2>, held_fixture {
     void before() {
         setup();
         prefill(10, 1);
@@ -64,7 +63,7 @@ struct insert_held_vs_compaction : rl::test_suite<insert_held_vs_compaction, 2>,
 // sweep; the other thread erases a key (its compaction retires a node, and
 // the eager domain scans). The replaced table is retired only by whoever
 // finishes its sweep, so the scan cannot free it under the held sweep.
-struct resize_held_vs_retire : rl::test_suite<resize_held_vs_retire, 2>, held_fixture<resize_held_vs_retire> {
+struct resize_held_vs_retire : rl::test_suite<resize_held_vs_retire, 2>, held_fixture {
     void before() {
         setup();
         two_filled_sections(*this);
@@ -97,7 +96,7 @@ struct resize_held_vs_retire : rl::test_suite<resize_held_vs_retire, 2>, held_fi
 // (slot_refs). Deleting it would leave a slot pointing at a freed waypoint.
 // The held sweep's CAS on new->old then fails, and it does not retire the
 // old table: the thread whose CAS cleared new->old did.
-struct sweep_held_vs_refill : rl::test_suite<sweep_held_vs_refill, 2>, held_fixture<sweep_held_vs_refill> {
+struct sweep_held_vs_refill : rl::test_suite<sweep_held_vs_refill, 2>, held_fixture {
     void before() {
         setup();
         two_filled_sections(*this);
@@ -128,7 +127,7 @@ struct sweep_held_vs_refill : rl::test_suite<sweep_held_vs_refill, 2>, held_fixt
 // table (the sweep expunges slot 1) and shrinks it again with clear(). The
 // fill's CAS must fail on the expunged slot and drop its reference; the
 // waypoint stays an orphan or is deleted, never both slotted and freed.
-struct fill_held_vs_resizes : rl::test_suite<fill_held_vs_resizes, 2>, held_fixture<fill_held_vs_resizes> {
+struct fill_held_vs_resizes : rl::test_suite<fill_held_vs_resizes, 2>, held_fixture {
     void before() {
         setup();
         prefill(10, 1);
