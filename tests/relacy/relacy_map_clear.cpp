@@ -57,9 +57,7 @@ struct clear_vs_insert_and_load : rl::test_suite<clear_vs_insert_and_load, 2>, m
         RL_ASSERT(!v || v->get() == 3);
         RL_ASSERT(map->size() == (v ? 1u : 0u));
         RL_ASSERT(map->verify());
-        map.reset();
-        domain.reset();
-        d::hazard_domain_access::set_model_default_domain(nullptr);
+        teardown();
     }
 };
 

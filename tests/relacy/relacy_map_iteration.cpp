@@ -103,9 +103,7 @@ struct walk_vs_compaction : rl::test_suite<walk_vs_compaction<Kind, Held>, 2>, m
         RL_ASSERT(!map->contains(20) && !map->contains(30));
         const std::optional<value> v = map->load(25);
         RL_ASSERT(v && v->get() == 5);
-        map.reset();
-        domain.reset();
-        d::hazard_domain_access::set_model_default_domain(nullptr);
+        teardown();
     }
 };
 

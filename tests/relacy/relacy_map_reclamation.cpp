@@ -35,9 +35,7 @@ struct handle_vs_retire : rl::test_suite<handle_vs_retire, 2>, map_fixture {
     void after() {
         RL_ASSERT(!map->contains(10));
         RL_ASSERT(map->verify());
-        map.reset();
-        domain.reset();
-        d::hazard_domain_access::set_model_default_domain(nullptr);
+        teardown();
     }
 };
 
