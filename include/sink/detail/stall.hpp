@@ -28,19 +28,6 @@ enum class site {
 };
 inline constexpr int site_count = 7;
 
-inline const char* name(site s) noexcept {
-    switch (s) {
-        case site::insert: return "insert";
-        case site::replace: return "replace";
-        case site::erase: return "erase";
-        case site::compaction: return "compaction";
-        case site::waypoint: return "waypoint";
-        case site::resize: return "resize";
-        case site::sweep: return "sweep";
-    }
-    return "?";
-}
-
 #ifdef SINK_STALL_POINTS
 using hook_type = void (*)(site) noexcept;
 // Not a model-checked variable (under Relacy it is set before the model runs).
