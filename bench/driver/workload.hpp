@@ -1,0 +1,69 @@
+// The workloads of the comparison (issue 6), described as data, and the
+// streams of operations every map replays. The streams are generated once
+// per process from a fixed seed, before any timing, so every map sees the
+// same keys in the same order and no random-number generator runs in a
+// timed loop.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sink_bench {
+
+enum class op_kind : std::uint8_t { find, insert, erase, upsert };
+
+enum class key_choice : std::uint8_t {
+    uniform,  // any key of the key space, equally likely
+    present,  // any prefilled key, equally likely
+    zipf,     // Zipf(0.99) over the key space, hottest keys scattered
+    hot,      // one prefilled key
+};
+
+enum class workload_shape : std::uint8_t {
+    steady,  // a mix of calls on a prefilled map, timed for a while
+    fill,    // insert key_space distinct keys into an empty map, once
+    drain,   // erase every prefilled key while the other threads look keys up
+};
+
+struct workload {
+    std::string_view id;     // "W1"
+    std::string_view title;  // one line for the tables
+    workload_shape shape;
+    bool string_keys;
+    std::size_t prefill;    // keys present at the start (the even keys 0, 2, 4, ...)
+    std::size_t key_space;  // keys are 0 .. key_space-1 (strings: a fixed string per number)
+    key_choice choice;
+    // Percentages of the mix (steady only); they sum to 100.
+    unsigned find_pct, insert_pct, erase_pct, upsert_pct;
+
+    bool erases() const { return erase_pct > 0 || shape == workload_shape::drain; }
+    // R relies on exactly the prefilled keys being present.
+    bool needs_fresh_prefill() const { return choice == key_choice::present || shape != workload_shape::steady; }
+};
+
+// The workloads, in the order they run for each map (the order lets the
+// steady workloads that keep the map near its prefill share one prefilled
+// map: R first, while every prefilled key is still there).
+const std::vector<workload>& all_workloads();
+const workload* find_workload(std::string_view id);
+// Divides every workload's sizes (the smoke suite); before all_workloads().
+void shrink_workloads(std::size_t divisor);
+
+// One call of a stream: the kind in the top two bits, the key number below.
+struct encoded_op {
+    std::uint64_t bits;
+    op_kind kind() const { return static_cast<op_kind>(bits >> 62); }
+    std::uint64_t key() const { return bits & ((std::uint64_t{1} << 62) - 1); }
+};
+
+// The stream of calls a steady workload replays: `length` calls drawn with a
+// fixed seed. Threads start at different offsets and wrap around.
+std::vector<encoded_op> make_stream(const workload& w, std::size_t length);
+
+// The string for key number k (16 to 32 bytes, distinct for distinct k).
+std::string string_key(std::uint64_t k);
+
+}  // namespace sink_bench
