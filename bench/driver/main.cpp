@@ -125,7 +125,7 @@ std::string machine_note() {
 #else
         << "g++ "
 #endif
-        << __VERSION__ << ", -O2 (Release)";
+        << __VERSION__ << ", CMAKE_BUILD_TYPE=Release (-O3)";
     return out.str();
 }
 
