@@ -42,22 +42,6 @@ std::vector<std::string> split_list(const std::string& s) {
     return out;
 }
 
-// "TBB concurrent_unordered_map" -> "tbb-concurrent-unordered-map"; what
-// follows " (" is a remark, not part of the id.
-std::string map_id(std::string_view name) {
-    name = name.substr(0, name.find(" ("));
-    std::string id;
-    for (char ch : name) {
-        if (std::isalnum(static_cast<unsigned char>(ch))) {
-            id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-        } else if (!id.empty() && id.back() != '-') {
-            id.push_back('-');
-        }
-    }
-    while (!id.empty() && id.back() == '-') id.pop_back();
-    return id;
-}
-
 bool selected(const std::vector<std::string>& list, const std::string& id) {
     return list.empty() || std::find(list.begin(), list.end(), id) != list.end();
 }

@@ -32,6 +32,7 @@
 // the libraries that need a global set-up (libcds).
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -43,6 +44,23 @@ namespace sink_bench {
 template <class Map, class Key>
 using lookup_key_t = std::conditional_t<std::is_same_v<Key, std::string> && Map::heterogeneous, std::string_view,
                                         const Key&>;
+
+// A map's id in benchmark names and on command lines: "TBB
+// concurrent_unordered_map" -> "tbb-concurrent-unordered-map"; what follows
+// " (" is a remark, not part of the id.
+inline std::string map_id(std::string_view name) {
+    name = name.substr(0, name.find(" ("));
+    std::string id;
+    for (char ch : name) {
+        if (std::isalnum(static_cast<unsigned char>(ch))) {
+            id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+        } else if (!id.empty() && id.back() != '-') {
+            id.push_back('-');
+        }
+    }
+    while (!id.empty() && id.back() == '-') id.pop_back();
+    return id;
+}
 
 // The maps of a comparison, as a list of adapter templates (all_maps.hpp).
 template <template <class> class... Adapters>

@@ -147,8 +147,6 @@ void memory_body(benchmark::State& state) {
     rows.push_back({std::string(Map::name), m});
 }
 
-std::string map_id(std::string_view name);  // as in sink-bench (below)
-
 template <template <class> class... Adapters>
 void register_all(map_list<Adapters...>, const std::vector<std::string>& wanted) {
     auto one = [&]<template <class> class A>() {
@@ -159,20 +157,6 @@ void register_all(map_list<Adapters...>, const std::vector<std::string>& wanted)
             benchmark::kMillisecond);
     };
     (one.template operator()<Adapters>(), ...);
-}
-
-std::string map_id(std::string_view name) {
-    name = name.substr(0, name.find(" ("));
-    std::string id;
-    for (char ch : name) {
-        if (std::isalnum(static_cast<unsigned char>(ch))) {
-            id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-        } else if (!id.empty() && id.back() != '-') {
-            id.push_back('-');
-        }
-    }
-    while (!id.empty() && id.back() == '-') id.pop_back();
-    return id;
 }
 
 std::string fixed(double v, int decimals) {
