@@ -181,5 +181,9 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks(&reporter);
     prepared().reset();  // every libcds container goes before libcds does
     benchmark::Shutdown();
+    if (reporter.any_error()) {
+        std::cerr << "sink-bench: some runs failed their checks (see the tables)\n";
+        return 1;
+    }
     return 0;
 }

@@ -39,6 +39,9 @@ inline constexpr std::size_t chunk = 1024;
 // One call in `sample_every` is timed for the latency percentiles.
 inline constexpr std::size_t sample_every = 64;
 inline constexpr int max_threads = 64;
+// The length of a steady workload's stream: a power of two, so wrapping
+// around it is a mask, not a division, in the timed loop.
+inline constexpr std::size_t stream_length = std::size_t{1} << 22;
 
 // The keys of a workload as its maps take them.
 struct key_table {
@@ -78,6 +81,9 @@ struct run_state {
     void* map = nullptr;
     std::atomic<std::size_t> next_chunk{0};
     std::atomic<int> erasers_running{0};
+    // Inserts (W3) or erases (W5) that succeeded, summed before the end
+    // barrier (relaxed: the barrier orders them before thread 0's check).
+    std::atomic<std::size_t> succeeded{0};
     std::optional<std::barrier<>> end;
     std::size_t run_serial = 0;
     latency_histogram latency[max_threads];
@@ -93,7 +99,7 @@ run_state& shared_run();
 class prepared_map {
 public:
     template <class Map, class Key>
-    Map& get(const workload& w, bool fresh);
+    Map& get(const workload& w);
     void reset() { holder_.reset(); owner_.clear(); }
 
 private:
@@ -112,10 +118,10 @@ void prefill(Map& map, const workload& w, const key_table& table) {
 }
 
 template <class Map, class Key>
-Map& prepared_map::get(const workload& w, bool fresh) {
+Map& prepared_map::get(const workload& w) {
     std::string owner = std::string(Map::name) + (w.string_keys ? "/string/" : "/u64/") +
                         std::to_string(w.prefill) + "/" + std::to_string(w.key_space);
-    if (fresh || owner != owner_ || (!pristine_ && w.needs_fresh_prefill())) {
+    if (owner != owner_ || (!pristine_ && w.needs_fresh_prefill())) {
         holder_.reset();  // the old map goes before the new one is built
         // The size hint only matters to the pre-sized map: the most entries
         // the workload will hold.
@@ -125,8 +131,8 @@ Map& prepared_map::get(const workload& w, bool fresh) {
         owner_ = std::move(owner);
         pristine_ = true;
     }
-    // Every workload but R changes which keys are present.
-    if (w.choice != key_choice::present) pristine_ = false;
+    // Any workload but a read-only one changes the map.
+    if (!w.read_only()) pristine_ = false;
     return *static_cast<Map*>(holder_.get());
 }
 
@@ -157,13 +163,14 @@ const std::vector<encoded_op>& stream_of(const workload& w, std::size_t length);
 
 // Thread 0 before the start barrier: the map, the stream, a fresh counter.
 template <class Map, class Key>
-void prepare_run(benchmark::State& state, const workload& w, bool fresh_map, std::size_t stream_length) {
+void prepare_run(benchmark::State& state, const workload& w, bool replays_stream) {
     run_state& s = shared_run();
     s.w = &w;
     s.table = &key_table::of(w);
-    s.stream = stream_length ? &stream_of(w, stream_length) : nullptr;
-    s.map = &prepared().get<Map, Key>(w, fresh_map);
+    s.stream = replays_stream ? &stream_of(w, stream_length) : nullptr;
+    s.map = &prepared().get<Map, Key>(w);
     s.next_chunk.store(0, std::memory_order_relaxed);
+    s.succeeded.store(0, std::memory_order_relaxed);
     s.end.emplace(state.threads());
     ++s.run_serial;
     for (int t = 0; t < state.threads(); ++t) s.latency[t].clear();
@@ -191,7 +198,7 @@ template <class Map, class Key>
 void steady_body(benchmark::State& state, const workload& w) {
     [[maybe_unused]] typename Map::thread_scope scope;
     const std::size_t total = budget().steady_calls;
-    if (state.thread_index() == 0) prepare_run<Map, Key>(state, w, false, std::size_t{1} << 22);
+    if (state.thread_index() == 0) prepare_run<Map, Key>(state, w, true);
     std::size_t hits = 0;
     std::uint64_t ended = 0;
     for (auto _ : state) {
@@ -207,9 +214,9 @@ void steady_body(benchmark::State& state, const workload& w) {
             const std::size_t c = s.next_chunk.fetch_add(chunk, std::memory_order_relaxed);
             if (c >= total) break;
             const std::size_t n = std::min(chunk, total - c);
-            const std::size_t base = (c + shift) % stream.size();
+            const std::size_t base = c + shift;
             for (std::size_t i = 0; i < n; ++i) {
-                const encoded_op op = stream[(base + i) % stream.size()];
+                const encoded_op op = stream[(base + i) & (stream_length - 1)];
                 if (i % sample_every == 0) {
                     const std::uint64_t t0 = now_ns();
                     hits += apply<Map, Key>(map, *s.table, op);
@@ -230,8 +237,9 @@ void steady_body(benchmark::State& state, const workload& w) {
 template <class Map, class Key>
 void fill_body(benchmark::State& state, const workload& w) {
     [[maybe_unused]] typename Map::thread_scope scope;
-    if (state.thread_index() == 0) prepare_run<Map, Key>(state, w, true, 0);
+    if (state.thread_index() == 0) prepare_run<Map, Key>(state, w, false);
     std::uint64_t ended = 0;
+    std::size_t inserted = 0;
     for (auto _ : state) {
         run_state& s = shared_run();
         s.started[state.thread_index()] = now_ns();
@@ -247,21 +255,27 @@ void fill_body(benchmark::State& state, const workload& w) {
                 const std::uint64_t k = ((c + i) * 2654435761ULL) % w.key_space;
                 if (i % sample_every == 0) {
                     const std::uint64_t t0 = now_ns();
-                    map.insert(keys<Key>::owned(*s.table, k), k);
+                    inserted += map.insert(keys<Key>::owned(*s.table, k), k);
                     latency.record(now_ns() - t0);
                 } else {
-                    map.insert(keys<Key>::owned(*s.table, k), k);
+                    inserted += map.insert(keys<Key>::owned(*s.table, k), k);
                 }
             }
         }
+        s.succeeded.fetch_add(inserted, std::memory_order_relaxed);
         s.end->arrive_and_wait();
         ended = now_ns();
     }
     if (state.thread_index() == 0) {
         report_run(state, w.key_space, ended);
-        // Every key went in exactly once, or the run measured nothing.
+        // Every insert succeeded (the map was new and empty) and every key
+        // is there, or the run measured something else.
         Map& map = *static_cast<Map*>(shared_run().map);
-        if (map.size() != w.key_space) state.SkipWithError("growth run lost keys");
+        if (shared_run().succeeded.load(std::memory_order_relaxed) != w.key_space) {
+            state.SkipWithError("growth run: not every insert succeeded (the map was not empty)");
+        } else if (map.size() != w.key_space) {
+            state.SkipWithError("growth run lost keys");
+        }
     }
 }
 
@@ -276,7 +290,7 @@ void drain_body(benchmark::State& state, const workload& w) {
     const int erasers = (state.threads() + 1) / 2;
     const bool eraser = state.thread_index() < erasers;
     if (state.thread_index() == 0) {
-        prepare_run<Map, Key>(state, w, true, 0);
+        prepare_run<Map, Key>(state, w, false);
         shared_run().erasers_running.store(erasers, std::memory_order_relaxed);
     }
     std::size_t erased = 0, finds = 0;
@@ -302,6 +316,7 @@ void drain_body(benchmark::State& state, const workload& w) {
                     }
                 }
             }
+            s.succeeded.fetch_add(erased, std::memory_order_relaxed);
             s.erasers_running.fetch_sub(1, std::memory_order_relaxed);
         } else {
             std::uint64_t k = static_cast<std::uint64_t>(state.thread_index());
@@ -323,7 +338,11 @@ void drain_body(benchmark::State& state, const workload& w) {
     if (state.thread_index() == 0) {
         report_run(state, w.prefill, ended);
         Map& map = *static_cast<Map*>(shared_run().map);
-        if (map.size() != 0) state.SkipWithError("shrink run left keys behind");
+        if (shared_run().succeeded.load(std::memory_order_relaxed) != w.prefill) {
+            state.SkipWithError("shrink run: not every erase succeeded (the map was not freshly prefilled)");
+        } else if (map.size() != 0) {
+            state.SkipWithError("shrink run left keys behind");
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/text_table.hpp"
 #include "driver/workload.hpp"
 
 namespace sink_bench {
@@ -24,17 +25,6 @@ double counter(const benchmark::BenchmarkReporter::Run& run, const char* name) {
     return it == run.counters.end() ? 0.0 : it->second.value;
 }
 
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string pad(const std::string& s, std::size_t width, bool right) {
-    if (s.size() >= width) return s;
-    return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
-}
-
 }  // namespace
 
 table_reporter::table_reporter(std::vector<map_info> maps, std::string out_dir, std::string machine_note)
@@ -47,6 +37,7 @@ void table_reporter::ReportRuns(const std::vector<Run>& runs) {
         cell& c = cells_[workload_id][map_id][static_cast<int>(run.threads)];
         if (run.error_occurred) {
             c.error = run.error_message;
+            any_error_ = true;
             continue;
         }
         const double mops = counter(run, "ops_per_second") / 1e6;
@@ -72,7 +63,6 @@ void table_reporter::ReportRuns(const std::vector<Run>& runs) {
 
 std::string table_reporter::tables(bool markdown) const {
     std::ostringstream out;
-    const std::string sep = markdown ? " | " : "  ";
     const std::string sink_id = maps_.empty() ? "" : maps_.front().id;
     for (const workload& w : all_workloads()) {
         const auto wit = cells_.find(std::string(w.id));
@@ -132,25 +122,7 @@ std::string table_reporter::tables(bool markdown) const {
             }
             rows.push_back(std::move(row));
         }
-        std::vector<std::size_t> width(header.size(), 0);
-        for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-        for (const auto& row : rows)
-            for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-        auto line = [&](const std::vector<std::string>& row) {
-            out << (markdown ? "| " : "  ");
-            for (std::size_t i = 0; i < row.size(); ++i) {
-                if (i) out << sep;
-                out << pad(row[i], width[i], i > 0);
-            }
-            out << (markdown ? " |" : "") << "\n";
-        };
-        line(header);
-        if (markdown) {
-            out << "|";
-            for (std::size_t i = 0; i < header.size(); ++i) out << (i ? " " : " ") << (i ? "---:" : "---") << " |";
-            out << "\n";
-        }
-        for (const auto& row : rows) line(row);
+        print_table(out, header, rows, markdown);
 
         // Latency, for the runs with more than one thread.
         std::vector<int> multi;
@@ -177,25 +149,7 @@ std::string table_reporter::tables(bool markdown) const {
             }
             lrows.push_back(std::move(row));
         }
-        std::vector<std::size_t> lwidth(lheader.size(), 0);
-        for (std::size_t i = 0; i < lheader.size(); ++i) lwidth[i] = lheader[i].size();
-        for (const auto& row : lrows)
-            for (std::size_t i = 0; i < row.size(); ++i) lwidth[i] = std::max(lwidth[i], row[i].size());
-        auto lline = [&](const std::vector<std::string>& row) {
-            out << (markdown ? "| " : "  ");
-            for (std::size_t i = 0; i < row.size(); ++i) {
-                if (i) out << sep;
-                out << pad(row[i], lwidth[i], i > 0);
-            }
-            out << (markdown ? " |" : "") << "\n";
-        };
-        lline(lheader);
-        if (markdown) {
-            out << "|";
-            for (std::size_t i = 0; i < lheader.size(); ++i) out << " " << (i ? "---:" : "---") << " |";
-            out << "\n";
-        }
-        for (const auto& row : lrows) lline(row);
+        print_table(out, lheader, lrows, markdown);
     }
     // Maps that sat out a workload, and why.
     std::ostringstream notes;

@@ -25,6 +25,9 @@ public:
     table_reporter(std::vector<map_info> maps, std::string out_dir, std::string machine_note);
     void ReportRuns(const std::vector<Run>& runs) override;
     void Finalize() override;
+    // Whether any run reported an error (a failed check): the process then
+    // exits non-zero, so the smoke test fails.
+    bool any_error() const { return any_error_; }
 
 private:
     struct cell {
@@ -38,6 +41,7 @@ private:
     std::vector<map_info> maps_;
     std::string out_dir_;
     std::string machine_note_;
+    bool any_error_ = false;
 
     std::string tables(bool markdown) const;
     void write_plot_data() const;

@@ -84,13 +84,6 @@ const std::vector<workload>& all_workloads() {
     return list;
 }
 
-const workload* find_workload(std::string_view id) {
-    for (const workload& w : all_workloads()) {
-        if (w.id == id) return &w;
-    }
-    return nullptr;
-}
-
 std::vector<encoded_op> make_stream(const workload& w, std::size_t length) {
     std::mt19937_64 rng(0x5eed'0000 + std::hash<std::string_view>{}(w.id));
     std::uniform_int_distribution<std::uint64_t> any_key(0, w.key_space - 1);

@@ -40,7 +40,9 @@ struct workload {
     unsigned find_pct, insert_pct, erase_pct, upsert_pct;
 
     bool erases() const { return erase_pct > 0 || shape == workload_shape::drain; }
-    // R relies on exactly the prefilled keys being present.
+    bool read_only() const { return shape == workload_shape::steady && find_pct == 100; }
+    // R finds only prefilled keys, W3 starts empty and W5 erases every
+    // prefilled key: they need a map nobody has changed since its prefill.
     bool needs_fresh_prefill() const { return choice == key_choice::present || shape != workload_shape::steady; }
 };
 
@@ -48,7 +50,6 @@ struct workload {
 // steady workloads that keep the map near its prefill share one prefilled
 // map: R first, while every prefilled key is still there).
 const std::vector<workload>& all_workloads();
-const workload* find_workload(std::string_view id);
 // Divides every workload's sizes (the smoke suite); before all_workloads().
 void shrink_workloads(std::size_t divisor);
 

@@ -15,13 +15,36 @@
 #include <cds/container/split_list_map.h>
 
 #include "common/key_hash.hpp"
+#include "maps/libcds_map_calls.hpp"
 #include "maps/peer_support.hpp"
-#include "maps/process_scope.hpp"
 
 namespace sink_bench {
 
+// The container and its traits.
 template <class Key>
-class libcds_split_list_map {
+struct libcds_split_list_map_types {
+    struct list_traits : cds::container::michael_list::traits {
+        using compare = key_compare;
+        // allocator: std::allocator (CDS_DEFAULT_ALLOCATOR) for the nodes.
+    };
+    struct traits : cds::container::split_list::traits {
+        using ordered_list = cds::container::michael_list_tag;
+        using hash = key_hash;
+        using ordered_list_traits = list_traits;
+        // allocator: std::allocator (CDS_DEFAULT_ALLOCATOR) for the bucket
+        // table too, as for every map in the comparison.
+    };
+    static_assert(std::is_same_v<typename list_traits::allocator, std::allocator<int>> &&
+                  std::is_same_v<typename traits::allocator, std::allocator<int>>);
+    using container = cds::container::SplitListMap<cds::gc::HP, Key, atomic_value, traits>;
+};
+
+template <class Key>
+class libcds_split_list_map
+    : public libcds_map_calls<typename libcds_split_list_map_types<Key>::container, Key> {
+    using calls = libcds_map_calls<typename libcds_split_list_map_types<Key>::container, Key>;
+    static constexpr std::size_t default_capacity = 512 * 1024;
+
 public:
     static constexpr std::string_view name = "libcds SplitListMap";
     static constexpr std::string_view note = "";
@@ -38,54 +61,7 @@ public:
     // that a big run is not capped, but nothing is pre-sized: the growth is
     // part of what the benchmarks measure.
     explicit libcds_split_list_map(std::size_t expected_entries)
-        : map_(std::max(expected_entries, default_capacity), 1) {}
-
-    template <class K>
-    bool find(const K& key, std::uint64_t& value) const {
-        return map_.find(key, [&value](auto& item) { value = item.second.load(); });
-    }
-
-    // emplace: the node is built with its value before it is linked.
-    bool insert(const Key& key, std::uint64_t value) { return map_.insert(key, value); }
-
-    // libcds's update() links a node with a default-constructed value and
-    // only then calls the functor, so a concurrent find could see 0, a value
-    // nobody stored ("insert item troubleshooting" in libcds's docs). So an
-    // upsert is a release store into the node found (libcds's find functor
-    // may change item.second), or else an insert of a fully built node; if
-    // that insert loses a race, the key is there now: store into it.
-    void upsert(const Key& key, std::uint64_t value) {
-        for (;;) {
-            if (map_.find(key, [value](auto& item) { item.second.store(value); })) return;
-            if (map_.insert(key, value)) return;
-        }
-    }
-
-    bool erase(const Key& key) { return map_.erase(key); }
-    std::size_t size() const { return map_.size(); }
-
-    // Every thread that touches a libcds container must be attached.
-    using thread_scope = libcds_thread_scope;
-
-private:
-    static constexpr std::size_t default_capacity = 512 * 1024;
-
-    struct list_traits : cds::container::michael_list::traits {
-        using compare = key_compare;
-        // allocator: std::allocator (CDS_DEFAULT_ALLOCATOR) for the nodes.
-    };
-    struct traits : cds::container::split_list::traits {
-        using ordered_list = cds::container::michael_list_tag;
-        using hash = key_hash;
-        using ordered_list_traits = list_traits;
-        // allocator: std::allocator (CDS_DEFAULT_ALLOCATOR) for the bucket
-        // table too, as for every map in the comparison.
-    };
-    static_assert(std::is_same_v<typename list_traits::allocator, std::allocator<int>> &&
-                  std::is_same_v<typename traits::allocator, std::allocator<int>>);
-
-    // libcds's find is not const.
-    mutable cds::container::SplitListMap<cds::gc::HP, Key, atomic_value, traits> map_;
+        : calls(std::max(expected_entries, default_capacity), 1) {}
 };
 
 }  // namespace sink_bench

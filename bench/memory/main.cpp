@@ -24,6 +24,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "common/text_table.hpp"
 #include "maps/all_maps.hpp"
 #include "memory/counting_malloc.hpp"
 
@@ -127,6 +128,7 @@ struct row {
     measurement m;
 };
 std::vector<row> rows;
+bool failed = false;  // a measurement failed its check: exit non-zero
 
 template <class Map>
 void memory_body(benchmark::State& state) {
@@ -134,6 +136,7 @@ void memory_body(benchmark::State& state) {
     for (auto _ : state) m = in_child<Map>();
     if (m.error[0] != '\0') {
         state.SkipWithError(m.error);
+        failed = true;
         return;
     }
     const double n = static_cast<double>(entries);
@@ -159,12 +162,6 @@ void register_all(map_list<Adapters...>, const std::vector<std::string>& wanted)
     (one.template operator()<Adapters>(), ...);
 }
 
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
 std::string table(bool markdown) {
     std::ostringstream out;
     const double n = static_cast<double>(entries);
@@ -182,22 +179,7 @@ std::string table(bool markdown) {
         }
         lines.push_back(std::move(line));
     }
-    std::vector<std::size_t> width(header.size());
-    for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-    for (const auto& l : lines)
-        for (std::size_t i = 0; i < l.size(); ++i) width[i] = std::max(width[i], l[i].size());
-    auto emit = [&](const std::vector<std::string>& l) {
-        out << (markdown ? "| " : "  ");
-        for (std::size_t i = 0; i < l.size(); ++i) {
-            if (i) out << (markdown ? " | " : "  ");
-            const std::string pad(width[i] - l[i].size(), ' ');
-            out << (i ? pad + l[i] : l[i] + pad);
-        }
-        out << (markdown ? " |\n" : "\n");
-    };
-    emit(header);
-    if (markdown) out << "| --- | ---: | ---: | ---: | ---: |\n";
-    for (const auto& l : lines) emit(l);
+    print_table(out, header, lines, markdown);
     return out.str();
 }
 
@@ -241,5 +223,5 @@ int main(int argc, char** argv) {
             << fixed(r.m.peak_bytes / static_cast<double>(entries), 2) << "\n";
     }
     std::cout << "\ntable: " << out_dir << "/memory.md, plot data: " << out_dir << "/memory.dat\n";
-    return 0;
+    return failed ? 1 : 0;
 }

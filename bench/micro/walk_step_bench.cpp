@@ -279,3 +279,47 @@ void BM_CursorConstruct(benchmark::State& state) {
 BENCHMARK(BM_CursorConstruct);
 
 }  // namespace
+
+namespace {
+
+// How often a 1,000,000-key map resizes under steady churn (the W2 shape:
+// erase_pct% erases, as many inserts, the rest finds, keys uniform over
+// twice the map's size), one thread, on a freshly prefilled map. The
+// counters come from the map's own stats(): grows and shrinks of the table
+// and waypoints re-created after them, which is where the churn workloads
+// of sink-bench spend their time.
+void BM_ChurnResizes(benchmark::State& state) {
+    const auto erase_pct = static_cast<unsigned>(state.range(0));
+    constexpr std::uint64_t entries = 1'000'000, calls = 1'000'000;
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto m = std::make_unique<map_type>();
+        for (std::uint64_t i = 0; i < entries; ++i) m->load_or_store(2 * i, i);
+        const sink::concurrent_map_stats before = m->stats();
+        std::mt19937_64 rng(1);
+        state.ResumeTiming();
+        for (std::uint64_t i = 0; i < calls; ++i) {
+            const std::uint64_t k = rng() % (2 * entries);
+            const unsigned p = static_cast<unsigned>(rng() % 100);
+            if (p < erase_pct) {
+                benchmark::DoNotOptimize(m->erase(k));
+            } else if (p < 2 * erase_pct) {
+                benchmark::DoNotOptimize(m->load_or_store(k, k));
+            } else {
+                benchmark::DoNotOptimize(m->load(k));
+            }
+        }
+        state.PauseTiming();
+        const sink::concurrent_map_stats after = m->stats();
+        state.counters["grows"] = static_cast<double>(after.grows - before.grows);
+        state.counters["shrinks"] = static_cast<double>(after.shrinks - before.shrinks);
+        state.counters["waypoints_created"] = static_cast<double>(after.waypoints_created - before.waypoints_created);
+        state.counters["calls_per_second"] =
+            benchmark::Counter(static_cast<double>(calls), benchmark::Counter::kIsIterationInvariantRate);
+        m.reset();
+        state.ResumeTiming();
+    }
+}
+BENCHMARK(BM_ChurnResizes)->Arg(0)->Arg(5)->Arg(25)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
