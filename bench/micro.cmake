@@ -15,3 +15,12 @@ add_executable(sink-bench-micro
 target_link_libraries(sink-bench-micro PRIVATE
   sink::sink benchmark::benchmark benchmark::benchmark_main sink_warnings)
 set_target_properties(sink-bench-micro PROPERTIES CXX_EXTENSIONS OFF)
+
+# sink-bench-profile: one workload on sink alone, for callgrind's instruction
+# counts (docs/performance.md). Needs valgrind's client-request header.
+add_executable(sink-bench-profile
+  ${CMAKE_CURRENT_LIST_DIR}/profile/main.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/driver/workload.cpp)
+target_include_directories(sink-bench-profile PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(sink-bench-profile PRIVATE sink::sink sink_warnings)
+set_target_properties(sink-bench-profile PROPERTIES CXX_EXTENSIONS OFF)

@@ -19,6 +19,18 @@ struct concurrent_map_options {
     std::size_t shrink_on_empty_count = 2;
     unsigned grow_amount = 1;    // bits added to the table width by a grow (x2)
     unsigned shrink_amount = 2;  // bits removed by a shrink (/4)
+    // Load conditions on the two local heuristics above. In a full map the
+    // sections vary in length, so some are long while others are empty: the
+    // long ones ask for a grow and the empty ones for a shrink, and without a
+    // condition on the whole map's load each undoes the other (measured in
+    // docs/performance.md). A grow also needs at least grow_min_load_percent
+    // entries per 100 sections of the current table; a shrink at most
+    // shrink_max_load_percent. The gap between them (4x, as large as a
+    // shrink) means neither can follow the other straight away. The load is
+    // read from size(), so it is approximate while writes run. 0 turns a
+    // condition off (tests use that to make tiny maps resize all the time).
+    std::size_t grow_min_load_percent = 100;
+    std::size_t shrink_max_load_percent = 25;
     // Seed of the hash mixing; 0 picks a different seed for every map.
     std::uint64_t seed = 0;
     // Where the map retires nodes and tables; nullptr: the default domain.

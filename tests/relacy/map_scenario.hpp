@@ -82,6 +82,8 @@ inline sink::concurrent_map_options tiny_options(sink::hazard_pointer_domain& do
     o.shrink_on_empty_count = 1;  // shrink when an erase leaves its section empty
     o.grow_amount = 1;
     o.shrink_amount = 1;
+    o.grow_min_load_percent = 0;  // no load conditions: resize on every local trigger
+    o.shrink_max_load_percent = 0;
     o.seed = map_seed;
     o.domain = &domain;
     return o;

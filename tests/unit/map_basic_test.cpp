@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -48,6 +49,8 @@ protected:
     static concurrent_map_options tiny(hazard_pointer_domain& d) {
         concurrent_map_options o;
         o.grow_on_insert_count = 2;  // grows and shrinks all the time
+        o.grow_min_load_percent = 0;
+        o.shrink_max_load_percent = 0;
         o.domain = &d;
         return o;
     }
@@ -365,6 +368,76 @@ TEST(MapOptions, GrowingCanBeSwitchedOff) {
     }
     EXPECT_EQ(m.stats().table_width, 0u);
     EXPECT_EQ(m.size(), 500u);
+}
+
+// A full map under churn: some sections run empty while others are long.
+// Without the load conditions the empty ones shrink the table and the long
+// ones grow it straight back (docs/performance.md, lever 1).
+TEST(MapResize, FullMapUnderChurnKeepsItsTable) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    o.seed = 7;
+    concurrent_map<int, int> m(o);
+    constexpr int entries = 50000;
+    for (int i = 0; i < entries; ++i) {
+        m.store(2 * i, i);
+    }
+    const auto before = m.stats();
+    std::mt19937_64 rng(3);
+    for (int call = 0; call < 200000; ++call) {
+        const int k = static_cast<int>(rng() % (2 * entries));
+        if (rng() % 2 == 0) {
+            m.erase(k);
+        } else {
+            m.load_or_store(k, k);
+        }
+    }
+    const auto after = m.stats();
+    EXPECT_EQ(after.shrinks - before.shrinks, 0u);
+    EXPECT_LE(after.grows - before.grows, 1u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+// A hash with few distinct values (1024 here): an insert into one group
+// steps over every other group that shares its section, so the local
+// heuristic keeps asking for grows until each pair of groups is split, about
+// k^2 sections (262,144 here, a 1 GiB table for k = 16,384). The grow's load
+// condition bounds the table by the number of entries instead.
+struct few_values_hash {
+    std::size_t operator()(int k) const noexcept { return static_cast<std::size_t>(k % 1024); }
+};
+TEST(MapResize, FewDistinctHashesDoNotInflateTheTable) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    o.seed = 11;
+    concurrent_map<int, int, few_values_hash> m(o);
+    constexpr int entries = 20000;
+    for (int i = 0; i < entries; ++i) {
+        m.store(i, i);
+    }
+    EXPECT_LE(std::size_t{1} << m.stats().table_width, 2 * std::size_t{entries});  // a grow needs load >= 1
+    EXPECT_EQ(m.size(), std::size_t{entries});
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+// Emptying a big map with the default options still gives the table back:
+// the shrink condition lets the shrinks through once the map is near empty.
+TEST(MapResize, EmptiedMapShrinks) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int> m(o);
+    for (int i = 0; i < 100000; ++i) {
+        m.store(i, i);
+    }
+    const unsigned full_width = m.stats().table_width;
+    for (int i = 0; i < 100000; ++i) {
+        ASSERT_TRUE(m.erase(i));
+    }
+    EXPECT_GE(full_width, 12u);
+    EXPECT_LE(m.stats().table_width, 4u);
 }
 
 TEST(MapHashing, IdentityHashOfSmallKeysSpreadsOverSections) {

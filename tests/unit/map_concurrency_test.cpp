@@ -46,6 +46,8 @@ concurrent_map_options small_sections(hazard_pointer_domain& d) {
     o.domain = &d;
     o.grow_on_insert_count = 3;  // resizes race with everything
     o.shrink_on_empty_count = 1;
+    o.grow_min_load_percent = 0;  // no load conditions: every trigger resizes
+    o.shrink_max_load_percent = 0;
     return o;
 }
 

@@ -25,6 +25,8 @@ void run_model(std::uint64_t seed, int phases, int ops_per_phase, int key_space,
     o.domain = &domain;
     o.grow_on_insert_count = 3;
     o.shrink_on_empty_count = 1;
+    o.grow_min_load_percent = 0;  // every local trigger resizes: a resize storm
+    o.shrink_max_load_percent = 0;
     o.seed = seed | 1;
     concurrent_map<int, long, Hash> m(o);
     std::unordered_map<int, long> model;

@@ -676,7 +676,8 @@ private:
     void after_replace(cursor& c, std::uint64_t order) const noexcept { compact_frozen(c, order); }
 
     void after_insert(cursor& c) const noexcept {
-        if (options_.grow_on_insert_count > 0 && c.live_passed > options_.grow_on_insert_count) {
+        if (options_.grow_on_insert_count > 0 && c.live_passed > options_.grow_on_insert_count &&
+            load_allows(c.width, options_.grow_min_load_percent, /*at_least=*/true)) {
             request_resize(c.width, static_cast<int>(c.width + options_.grow_amount));
         }
     }
@@ -686,9 +687,28 @@ private:
         if (options_.shrink_on_empty_count == 0 || c.width == 0) {
             return;
         }
-        if (empty_sections_from(c) >= options_.shrink_on_empty_count) {
+        if (empty_sections_from(c) >= options_.shrink_on_empty_count &&
+            load_allows(c.width, options_.shrink_max_load_percent, /*at_least=*/false)) {
             request_resize(c.width, static_cast<int>(c.width) - static_cast<int>(options_.shrink_amount));
         }
+    }
+
+    // The whole-map condition on a resize that a local heuristic asked for:
+    // the load (entries per 100 sections of a table of `width`) is at least
+    // (or at most) `percent`. Only read when a heuristic fired, so the sum
+    // over the size counter's cells stays off the common path.
+    bool load_allows(unsigned width, std::size_t percent, bool at_least) const noexcept {
+        if (percent == 0) {
+            return true;
+        }
+        const std::size_t entries = size();
+        const std::size_t sections = std::size_t{1} << width;
+        // entries * 100 >= sections * percent, without overflow for any
+        // width up to max_table_width (2^40 * 100 * percent fits unless the
+        // percent is absurd; saturate then).
+        const std::size_t scaled_entries = entries > SIZE_MAX / 100 ? SIZE_MAX : entries * 100;
+        const std::size_t scaled_sections = percent > SIZE_MAX / sections ? SIZE_MAX : sections * percent;
+        return at_least ? scaled_entries >= scaled_sections : scaled_entries <= scaled_sections;
     }
 
     // How many consecutive empty sections start at c's anchor (0 unless the

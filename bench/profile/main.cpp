@@ -1,0 +1,88 @@
+// sink-bench-profile: one workload of the comparison, replayed by one thread
+// on sink and nothing else, so that `valgrind --tool=callgrind` can count
+// its instructions. Instruction counts do not move with the machine's load,
+// which makes them the before/after measure of docs/performance.md:
+//
+//   valgrind --tool=callgrind --callgrind-out-file=W2.out
+//            build/bench/bench/sink-bench-profile W2 --divisor=10
+//
+// The map is prefilled outside the measured part (callgrind's toggle), the
+// stream is the benchmark's own (bench/driver/workload.cpp), and the program
+// prints the map's resize counters, so a lever that changes the amount of
+// work rather than its cost shows up as such.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <valgrind/callgrind.h>
+
+#include "common/key_hash.hpp"
+#include "driver/workload.hpp"
+#include "sink/concurrent_map.hpp"
+
+namespace {
+
+using map_type = sink::concurrent_map<std::uint64_t, std::uint64_t, sink_bench::key_hash, sink_bench::key_equal>;
+
+int usage() {
+    std::fprintf(stderr, "usage: sink-bench-profile R|W1|W2|W4|W7a|W7b|W3 [--divisor=N] [--calls=N]\n");
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) return usage();
+    const std::string_view id = argv[1];
+    std::size_t divisor = 1, calls = 1'000'000;
+    for (int i = 2; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a.starts_with("--divisor=")) divisor = std::stoul(std::string(a.substr(10)));
+        else if (a.starts_with("--calls=")) calls = std::stoul(std::string(a.substr(8)));
+        else return usage();
+    }
+    sink_bench::shrink_workloads(divisor);
+    const sink_bench::workload* w = nullptr;
+    for (const auto& candidate : sink_bench::all_workloads()) {
+        if (candidate.id == id && !candidate.string_keys && candidate.shape != sink_bench::workload_shape::drain) {
+            w = &candidate;
+        }
+    }
+    if (w == nullptr) return usage();
+
+    map_type map;
+    for (std::uint64_t k = 0; k < w->prefill; ++k) map.store(2 * k, k);
+    const auto stream = sink_bench::make_stream(*w, w->shape == sink_bench::workload_shape::fill ? 0 : calls);
+    const sink::concurrent_map_stats before = map.stats();
+
+    std::uint64_t hits = 0;
+    CALLGRIND_ZERO_STATS;
+    CALLGRIND_TOGGLE_COLLECT;
+    if (w->shape == sink_bench::workload_shape::fill) {
+        for (std::uint64_t k = 0; k < w->key_space; ++k) hits += map.load_or_store(k, k).second ? 0 : 1;
+    } else {
+        for (const sink_bench::encoded_op op : stream) {
+            const std::uint64_t k = op.key();
+            switch (op.kind()) {
+                case sink_bench::op_kind::find: hits += map.load(k).has_value(); break;
+                case sink_bench::op_kind::insert: hits += map.load_or_store(k, k).second ? 0 : 1; break;
+                case sink_bench::op_kind::erase: hits += map.erase(k); break;
+                case sink_bench::op_kind::upsert: map.store(k, k); break;
+            }
+        }
+    }
+    CALLGRIND_TOGGLE_COLLECT;
+
+    const sink::concurrent_map_stats after = map.stats();
+    std::printf("%s: %zu calls, %llu hits, %zu entries; grows %llu, shrinks %llu, waypoints created %llu, "
+                "table width %u\n",
+                std::string(id).c_str(), w->shape == sink_bench::workload_shape::fill ? w->key_space : stream.size(),
+                static_cast<unsigned long long>(hits), map.size(),
+                static_cast<unsigned long long>(after.grows - before.grows),
+                static_cast<unsigned long long>(after.shrinks - before.shrinks),
+                static_cast<unsigned long long>(after.waypoints_created - before.waypoints_created),
+                after.table_width);
+    return 0;
+}
