@@ -115,13 +115,14 @@ int main() {
     for (int w = 0; w < writer_count; ++w) {
         pool.emplace_back([&, w] {
             for (int i = 0; i < writer_ops; ++i) {
-                const std::uint64_t id = churn_base + (static_cast<std::uint64_t>(i) * 7 + static_cast<std::uint64_t>(w)) % churn_count;
+                const auto step = static_cast<std::uint64_t>(i) * 7 + static_cast<std::uint64_t>(w);
+                const std::uint64_t id = churn_base + step % churn_count;
                 switch (i % 3) {
                     case 0:
                         sessions.erase(id);  // log out (if logged in)
                         break;
                     case 1:
-                        sessions.store(id, session{"guest", static_cast<std::uint64_t>(i)});  // log in again
+                        sessions.store(id, session{"guest", 0});  // log in (again)
                         break;
                     default:
                         // Update a live session only, and only the version we

@@ -108,8 +108,8 @@ int main() {
 
         std::printf("after a concurrent erase: gone from the map %s, handle still reads \"%s\" %s, "
                     "destroyed after reset %s\n",
-                    gone_from_map ? "yes" : "NO", read_through_handle.c_str(), still_readable && kept_alive ? "yes" : "NO",
-                    destroyed ? "yes" : "NO");
+                    gone_from_map ? "yes" : "NO", read_through_handle.c_str(),
+                    still_readable && kept_alive ? "yes" : "NO", destroyed ? "yes" : "NO");
         ok = ok && still_readable && gone_from_map && kept_alive && destroyed;
 
         // erase takes a string_view as well.
