@@ -17,11 +17,6 @@
 SINK_BEGIN_NAMESPACE
 
 namespace detail {
-namespace {
-const char free_slot_object = 0;
-}  // namespace
-
-const void* free_slot_marker() noexcept { return &free_slot_object; }
 
 hazard_record::hazard_record() {
     // Relaxed: the record becomes visible to other threads only through the
@@ -406,24 +401,45 @@ void detail::hazard_domain_access::release_chain(hazard_pointer_domain& domain, 
 // ---------------------------------------------------------------------------
 // Hazard pointers.
 
-detail::atomic<const void*>* hazard_pointer_domain::acquire_slot() {
+void hazard_pointer_domain::acquire_slots(detail::atomic<const void*>** out, std::size_t n) {
+    // One lookup of the thread's record and one scan for all n: a map
+    // operation needs five slots, and five separate acquisitions were half
+    // the instructions of a lookup (docs/performance.md, lever 2).
     hazard_record* r = current_thread_record(true);
     if (r == nullptr) {
         throw std::bad_alloc();
     }
-    for (;; r = r->next_of_owner) {
-        for (auto& slot : r->slots) {
-            // Relaxed: only the record's owner (this thread) turns a free slot
-            // into a taken one, and the slot guards no data but itself.
-            if (slot.load(detail::mo_relaxed) == detail::free_slot_marker()) {
-                slot.store(nullptr, detail::mo_relaxed);
-                return &slot;
+    std::size_t taken = 0;
+    try {
+        for (;; r = r->next_of_owner) {
+            for (auto& slot : r->slots) {
+                // Relaxed: only the record's owner (this thread) turns a free
+                // slot into a taken one, and the slot guards no data but itself.
+                if (slot.load(detail::mo_relaxed) == detail::free_slot_marker()) {
+                    slot.store(nullptr, detail::mo_relaxed);
+                    out[taken++] = &slot;
+                    if (taken == n) {
+                        return;
+                    }
+                }
+            }
+            if (r->next_of_owner == nullptr) {
+                r->next_of_owner = acquire_record();  // may throw; the chain is unchanged then
             }
         }
-        if (r->next_of_owner == nullptr) {
-            r->next_of_owner = acquire_record();  // may throw; the chain is unchanged then
+    } catch (...) {
+        // All or nothing: hand back what we took (nothing protected yet).
+        for (std::size_t i = 0; i < taken; ++i) {
+            out[i]->store(detail::free_slot_marker(), detail::mo_relaxed);
         }
+        throw;
     }
+}
+
+detail::atomic<const void*>* hazard_pointer_domain::acquire_slot() {
+    detail::atomic<const void*>* slot = nullptr;
+    acquire_slots(&slot, 1);
+    return slot;
 }
 
 hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain) {

@@ -69,6 +69,7 @@
 // with no change to this interface.
 #pragma once
 
+#include <array>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -158,6 +159,8 @@ private:
     template <class, class>
     friend class hazard_pointer_obj_base;
     friend hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain);
+    template <std::size_t N>
+    friend std::array<hazard_pointer, N> make_hazard_pointers(hazard_pointer_domain& domain);
     friend hazard_pointer_domain& hazard_pointer_default_domain() noexcept;
 
     // The default domain: id 0, not in the registry of live domains.
@@ -173,6 +176,8 @@ private:
 
     // Owns one slot of the calling thread's record(s); throws bad_alloc.
     detail::atomic<const void*>* acquire_slot();
+    // Owns n slots at once, or none if it throws bad_alloc.
+    void acquire_slots(detail::atomic<const void*>** out, std::size_t n);
     void retire(detail::retired_object* object) noexcept;
 
     detail::hazard_record* acquire_record();
@@ -312,6 +317,8 @@ public:
 
 private:
     friend hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain);
+    template <std::size_t N>
+    friend std::array<hazard_pointer, N> make_hazard_pointers(hazard_pointer_domain& domain);
     explicit hazard_pointer(detail::atomic<const void*>* slot) noexcept : slot_(slot) {}
 
     void release() noexcept {
@@ -332,6 +339,23 @@ inline void swap(hazard_pointer& a, hazard_pointer& b) noexcept { a.swap(b); }
 // Throws std::bad_alloc if a new record is needed and cannot be allocated.
 [[nodiscard]] hazard_pointer make_hazard_pointer(
     hazard_pointer_domain& domain = hazard_pointer_default_domain());
+
+// N hazard pointers at once, like folly's hazptr_array: one lookup of the
+// thread's record and one scan for free slots instead of N. All or nothing:
+// throws std::bad_alloc (and owns no slot) if a new record is needed and
+// cannot be allocated.
+template <std::size_t N>
+[[nodiscard]] std::array<hazard_pointer, N> make_hazard_pointers(hazard_pointer_domain& domain) {
+    detail::atomic<const void*>* slots[N];
+    domain.acquire_slots(slots, N);
+    return [&slots]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<hazard_pointer, N>{hazard_pointer(slots[I])...};
+    }(std::make_index_sequence<N>{});
+}
+template <std::size_t N>
+[[nodiscard]] std::array<hazard_pointer, N> make_hazard_pointers() {
+    return make_hazard_pointers<N>(hazard_pointer_default_domain());
+}
 
 // Base class of objects that can be retired. D is called as D()(T*) once the
 // object is unprotected; it must be default-constructible and nothrow-movable,

@@ -306,6 +306,34 @@ TEST(HazardPointerRecords, MoreHazardPointersThanOneRecordHolds) {
     EXPECT_EQ(domain.stats().records, 3u);
 }
 
+// make_hazard_pointers<N>: N distinct slots, spilling into further records
+// like N single makes, and each protects like a single one.
+TEST(HazardPointerRecords, ArrayOfHazardPointersTakesDistinctSlots) {
+    constexpr std::size_t n = sink::detail::slots_per_record + 2;
+    ledger book(n);
+    hazard_pointer_domain domain;
+    hazard_pointer single = make_hazard_pointer(domain);
+    auto many = sink::make_hazard_pointers<n>(domain);
+    EXPECT_EQ(domain.stats().records, 2u);
+    for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_FALSE(many[i].empty());
+        auto* object = new counted(i, &book);
+        many[i].reset_protection(object);
+        object->retire({}, domain);
+    }
+    EXPECT_EQ(domain.drain(), 0u);  // each slot protects its own object
+    for (auto& hp : many) {
+        hp = hazard_pointer();
+    }
+    EXPECT_EQ(domain.drain(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(book.times_destroyed(i), 1);
+    }
+    // The slots went back: a second array fits in the same two records.
+    auto again = sink::make_hazard_pointers<n>(domain);
+    EXPECT_EQ(domain.stats().records, 2u);
+}
+
 TEST(HazardPointerRecords, HazardPointerMayBeDestroyedOnAnotherThread) {
     ledger book(1);
     hazard_pointer_domain domain;

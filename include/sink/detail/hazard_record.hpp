@@ -25,8 +25,10 @@ inline constexpr std::size_t slots_per_record = 8;
 
 // The value of a slot that no hazard_pointer owns. It is the address of a
 // static object, so it never equals the address of a retired object, and the
-// reclaimer needs no special case for it.
-const void* free_slot_marker() noexcept;
+// reclaimer needs no special case for it. Inline: every hazard pointer's
+// release stores it, and an out-of-line call there cost a call per slot.
+inline constexpr char free_slot_object = 0;  // an inline variable: one address per program
+inline const void* free_slot_marker() noexcept { return &free_slot_object; }
 
 // One block of hazard slots plus a retired list, bound to at most one thread
 // at a time (`in_use`). Records are created on demand, linked into the domain

@@ -485,7 +485,7 @@ private:
             node* w = nullptr;
             if (status == walk_status::found) {
                 w = c.cur;
-                std::swap(c.hp_next, c.hp_cur);  // keep w protected in hp_next
+                c.hp_next.swap(c.hp_cur);  // keep w protected in hp_next
             } else {
                 if (!c.insert_direct()) {
                     compact = true;
@@ -521,7 +521,7 @@ private:
                 if (empty == w) {
                     unref(static_cast<waypoint*>(w));  // someone else's install holds the reference
                 }
-                std::swap(c.hp_anchor, c.hp_next);
+                c.hp_anchor.swap(c.hp_next);
                 return w;
             }
             // Expunged: t was replaced. If we linked w it stays in the list

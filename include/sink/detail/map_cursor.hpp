@@ -11,6 +11,7 @@
 // anchor->next still points at its first node.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -31,13 +32,15 @@ template <class Types>
 struct map_cursor {
     using node = typename Types::node;
 
-    explicit map_cursor(hazard_pointer_domain& d)
+    // The five slots in one acquisition (lever 2 of docs/performance.md).
+    explicit map_cursor(hazard_pointer_domain& d) : map_cursor(d, make_hazard_pointers<5>(d)) {}
+    map_cursor(hazard_pointer_domain& d, std::array<hazard_pointer, 5>&& hps) noexcept
         : domain(&d),
-          hp_table(make_hazard_pointer(d)),
-          hp_anchor(make_hazard_pointer(d)),
-          hp_cur(make_hazard_pointer(d)),
-          hp_next(make_hazard_pointer(d)),
-          hp_first(make_hazard_pointer(d)) {}
+          hp_table(std::move(hps[0])),
+          hp_anchor(std::move(hps[1])),
+          hp_cur(std::move(hps[2])),
+          hp_next(std::move(hps[3])),
+          hp_first(std::move(hps[4])) {}
 
     hazard_pointer_domain* domain;
     hazard_pointer hp_table;   // the table the start came from
@@ -111,10 +114,10 @@ struct map_cursor {
             if (cur->next.load(mo_acquire) != cur_link) {
                 return step_result::ok;
             }
-            std::swap(hp_anchor, hp_cur);
+            hp_anchor.swap(hp_cur);
             anchor = cur;
             anchor_link = cur_link;
-            std::swap(hp_cur, hp_next);
+            hp_cur.swap(hp_next);
             cur = n;
             in_run = false;
             return step_result::ok;
@@ -133,9 +136,9 @@ struct map_cursor {
             // anchor->next compares with: keep it protected for as long as we
             // are in the run, or it could be freed and its address reused
             // right after the anchor (ABA, item 3).
-            std::swap(hp_first, hp_cur);
+            hp_first.swap(hp_cur);
         }
-        std::swap(hp_cur, hp_next);
+        hp_cur.swap(hp_next);
         cur = n;
         in_run = true;
         return step_result::ok;
@@ -150,7 +153,7 @@ struct map_cursor {
     // cur is its new successor.
     cut_result cut_run(std::size_t& retired) noexcept {
         node* first = cur;
-        std::swap(hp_first, hp_cur);  // keep the expected value protected (item 3)
+        hp_first.swap(hp_cur);  // keep the expected value protected (item 3)
         link l = cur_link;
         node* y = nullptr;
         for (;;) {
@@ -170,7 +173,7 @@ struct map_cursor {
                 y = n;
                 break;
             }
-            std::swap(hp_cur, hp_next);  // walk on inside the run
+            hp_cur.swap(hp_next);  // walk on inside the run
         }
         link expected = anchor_link;
         stall::at(stall::site::compaction);
@@ -192,7 +195,7 @@ struct map_cursor {
                 n = after;
             }
             anchor_link = link_to<Types>(y);
-            std::swap(hp_cur, hp_next);  // y, protected since the walk reached it
+            hp_cur.swap(hp_next);  // y, protected since the walk reached it
             cur = y;
             in_run = false;
             return cut_result::cut;
@@ -209,10 +212,9 @@ struct map_cursor {
     // (the first time, when it needs its two hazard pointers).
     void save_boundary() {
         if (hp_prev.empty()) {
-            hazard_pointer p = make_hazard_pointer(*domain);
-            hazard_pointer q = make_hazard_pointer(*domain);
-            hp_prev = std::move(p);
-            hp_succ = std::move(q);
+            auto two = make_hazard_pointers<2>(*domain);
+            hp_prev = std::move(two[0]);
+            hp_succ = std::move(two[1]);
         }
         // Both are protected by hp_anchor / hp_cur already, so publishing them
         // again in other slots keeps them protected without a validation.
