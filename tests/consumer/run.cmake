@@ -6,10 +6,12 @@
 #   -DMODE=fetchcontent      ... through FetchContent
 #   -DMODE=pkg-config        main.cpp compiled by hand with the installed sink.pc
 # Other inputs: SINK_SOURCE_DIR, SINK_BINARY_DIR, WORK_DIR, PREFIX, LIBDIR,
-# INCLUDEDIR, CMAKECONFIGDIR, VERSION, CXX, GENERATOR, PKG_CONFIG.
+# INCLUDEDIR, CMAKECONFIGDIR, VERSION, ATOMICS (the backend of the installed
+# build, also given to the subproject builds), CXX, GENERATOR, PKG_CONFIG.
 cmake_minimum_required(VERSION 3.25)
 
-foreach(input MODE SINK_SOURCE_DIR SINK_BINARY_DIR WORK_DIR PREFIX LIBDIR INCLUDEDIR CMAKECONFIGDIR VERSION CXX GENERATOR)
+foreach(input MODE SINK_SOURCE_DIR SINK_BINARY_DIR WORK_DIR PREFIX LIBDIR INCLUDEDIR CMAKECONFIGDIR VERSION ATOMICS CXX
+    GENERATOR)
   if(NOT DEFINED ${input})
     message(FATAL_ERROR "run.cmake: -D${input}=... is missing")
   endif()
@@ -94,7 +96,7 @@ set(options
 if(MODE STREQUAL "find_package")
   list(APPEND options -DCMAKE_PREFIX_PATH=${PREFIX} -DCONSUMER_EXPECTED_PREFIX=${PREFIX})
 else()
-  list(APPEND options -DCONSUMER_SINK_SOURCE_DIR=${SINK_SOURCE_DIR})
+  list(APPEND options -DCONSUMER_SINK_SOURCE_DIR=${SINK_SOURCE_DIR} -DSINK_ATOMICS=${ATOMICS})
 endif()
 run("configure the consumer (${MODE})"
   COMMAND ${CMAKE_COMMAND} -S ${consumer_dir} -B ${build} -G ${GENERATOR} ${options})
@@ -102,14 +104,23 @@ run("build the consumer (${MODE})" COMMAND ${CMAKE_COMMAND} --build ${build})
 run("sink-consumer" COMMAND ${build}/sink-consumer ${VERSION})
 message(STATUS "${last_output}")
 
-# What linking sink::sink alone adds to a target: sink's definitions (the
-# atomics backend) and nothing else; no -W flags, no sanitizer.
+# What linking sink::sink alone adds to a target: no compile or link
+# options (no -W flags, no sanitizer), and of sink's definitions only the
+# atomics backend's. (Boost::atomic brings BOOST_* definitions of its own.)
 include(${build}/sink-usage.cmake)
 message(STATUS "sink::sink's usage requirements: options [${sink_usage_compile_options}] "
   "definitions [${sink_usage_compile_definitions}] link options [${sink_usage_link_options}]")
 if(sink_usage_compile_options OR sink_usage_link_options)
   message(FATAL_ERROR "sink::sink pushes compile or link options onto its consumers")
 endif()
-if(NOT sink_usage_compile_definitions STREQUAL "" AND NOT sink_usage_compile_definitions STREQUAL "SINK_ATOMICS_BOOST")
-  message(FATAL_ERROR "sink::sink pushes unexpected definitions onto its consumers")
+set(sink_definitions ${sink_usage_compile_definitions})
+list(FILTER sink_definitions EXCLUDE REGEX "^BOOST_")
+if(ATOMICS STREQUAL "boost")
+  set(expected_definitions SINK_ATOMICS_BOOST)
+else()
+  set(expected_definitions "")
+endif()
+if(NOT "${sink_definitions}" STREQUAL "${expected_definitions}")
+  message(FATAL_ERROR "sink::sink gives its consumers the definitions [${sink_definitions}], "
+    "expected [${expected_definitions}]")
 endif()
