@@ -27,13 +27,18 @@ function(sink_add_library target)
   if(ARG_DEFINITIONS)
     target_compile_definitions(${target} PUBLIC ${ARG_DEFINITIONS})
   endif()
+  # The second build directory holds the generated sink/version.hpp.
   target_include_directories(${target} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
+    $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_compile_features(${target} PUBLIC cxx_std_20)
   set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF POSITION_INDEPENDENT_CODE ON)
   find_package(Threads REQUIRED)
-  target_link_libraries(${target} PUBLIC Threads::Threads PRIVATE sink_warnings)
+  # A static library carries its private link items into its exported
+  # interface ($<LINK_ONLY:...>): sink_warnings must stay a build-tree name,
+  # or the export would need it and consumers would see sink's flags.
+  target_link_libraries(${target} PUBLIC Threads::Threads PRIVATE $<BUILD_INTERFACE:sink_warnings>)
   if(ARG_ATOMICS STREQUAL "boost")
     find_package(Boost 1.74 REQUIRED COMPONENTS atomic)
     target_compile_definitions(${target} PUBLIC SINK_ATOMICS_BOOST)
@@ -107,6 +112,49 @@ function(sink_add_sanitizer_suite label kind)
         ${compiler_options}
       --test-command ${CMAKE_CTEST_COMMAND} -L ${label} --output-on-failure --no-tests=error)
   set_tests_properties(${label}.suite PROPERTIES
+    LABELS ${label}
+    TIMEOUT 2700
+    ENVIRONMENT "CMAKE_BUILD_PARALLEL_LEVEL=2")
+endfunction()
+
+# sink_add_compiler_suite(<label>)
+# The library, the unit tests and the examples built by clang on libc++ with
+# warnings as errors, and the unit tests and examples run, in a sub-build
+# registered as one CTest test labelled <label>. (The main build is g++ on
+# libstdc++, and the TSan suite is clang on libstdc++.) Debian's libgtest is
+# compiled against libstdc++, so the sub-build compiles GoogleTest from
+# source (SINK_GTEST_FROM_SOURCE). -stdlib=libc++ goes in CMAKE_CXX_FLAGS,
+# which CMake also passes to the link step, where clang needs it to link
+# libc++ and libc++abi.
+function(sink_add_compiler_suite label)
+  find_program(SINK_CLANGXX NAMES clang++ clang++-14 REQUIRED)
+  set(build_type ${CMAKE_BUILD_TYPE})
+  if(NOT build_type)
+    set(build_type RelWithDebInfo)
+  endif()
+  add_test(NAME ${label}.clang_libcxx
+    COMMAND ${CMAKE_CTEST_COMMAND}
+      --build-and-test ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/${label}-clang-libcxx-build
+      --build-generator ${CMAKE_GENERATOR}
+      --build-project sink
+      --build-options
+        -DCMAKE_BUILD_TYPE=${build_type}
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${CMAKE_CXX_FLAGS_RELWITHDEBINFO}"
+        -DCMAKE_CXX_COMPILER=${SINK_CLANGXX}
+        -DCMAKE_CXX_FLAGS=-stdlib=libc++
+        -DSINK_GTEST_FROM_SOURCE=ON
+        "-DSINK_GTEST_SOURCE_DIR=${SINK_GTEST_SOURCE_DIR}"
+        -DSINK_WARNINGS_AS_ERRORS=ON
+        -DSINK_BUILD_TESTS=ON
+        -DSINK_BUILD_EXAMPLES=ON
+        -DSINK_BUILD_RELACY=OFF
+        -DSINK_BUILD_STRESS=OFF
+        -DSINK_BUILD_BENCH=OFF
+        -DSINK_BUILD_SANITIZER_SUITES=OFF
+        -DSINK_BUILD_COMPILER_SUITES=OFF
+        -DSINK_BUILD_PACKAGE_TESTS=OFF
+      --test-command ${CMAKE_CTEST_COMMAND} -L "^(unit|examples)$" --output-on-failure --no-tests=error)
+  set_tests_properties(${label}.clang_libcxx PROPERTIES
     LABELS ${label}
     TIMEOUT 2700
     ENVIRONMENT "CMAKE_BUILD_PARALLEL_LEVEL=2")
