@@ -66,7 +66,6 @@ struct bomb {
             throw std::runtime_error("bomb");
         }
     }
-    friend bool operator==(const bomb& a, const bomb& b) { return a.value == b.value; }
     int value;
 };
 
