@@ -1,28 +1,10 @@
-// sink::concurrent_map: a lock-free concurrent hash map, a port of the Go
-// package sink.Map (one sorted linked list with frozen links, and a
-// replaceable table of waypoints), with hazard-pointer reclamation.
-//
-// Every operation is lock-free: it never waits for another thread, and some
-// thread always completes its operation. No operation holds a lock, sleeps
-// or starts a thread. Every operation is linearizable per key, and a store
-// happens-before any load that sees its value.
-//
-// Values are immutable once stored: a store makes a new node. Readers get a
-// copy (load), or a handle that keeps the node alive (find), or a reference
-// valid for the duration of a visit (range, iterators).
-//
-// Exceptions: if Hash, KeyEqual, a key or value constructor, or the
-// allocator throws, the operation throws and the map is unchanged (a key or
-// value passed as an rvalue may have been moved from by then). Lookups can
-// allocate too: the first lookup in a section links its waypoint. A failed
-// allocation of a bigger or smaller table inside a resize is swallowed: the
-// operation that asked for the resize has already taken effect.
-//
-// Requirements: Allocator's instances must all be equal (nodes are freed by
-// whichever thread reclaims them, possibly after the map is destroyed), and
-// the map must be destroyed only when no other thread uses it.
+/// \file
+/// sink::concurrent_map: a lock-free concurrent hash map, a port of the Go
+/// package sink.Map (one sorted linked list with frozen links, and a
+/// replaceable table of waypoints), with hazard-pointer reclamation.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -38,6 +20,67 @@
 
 SINK_BEGIN_NAMESPACE
 
+/// A lock-free concurrent hash map with values that are immutable once stored.
+///
+/// Two sets of names for the same operations: Go's sync.Map (store, load,
+/// load_or_store, exchange, compare_and_swap, erase, load_and_erase,
+/// compare_and_erase, range) and the drop-in names of Boost's
+/// concurrent_flat_map (insert, emplace, try_emplace, insert_or_assign,
+/// count, visit, visit_all, erase_if), which return `bool` or `size_type`,
+/// never iterators. docs/migration.md maps the calls of other concurrent
+/// maps to these.
+///
+/// **Values are immutable.** A write makes a new node; readers get a copy
+/// (load), a handle that keeps the node alive (find), or a const reference
+/// valid during a call (visit, range, iterators). No lock is ever held: a
+/// visit may run while the key is being overwritten or erased, and sees
+/// the one version it reached, whole and unchanged. To change a value in
+/// place, loop on compare_and_swap.
+///
+/// **Progress.** Every operation is lock-free unless its entry says
+/// otherwise: it never waits for another thread, and some thread always
+/// completes its operation. No operation holds a lock, sleeps or starts a
+/// thread.
+///
+/// **Linearizability.** Every single-key operation is linearizable (per
+/// key; docs/design.md lists the linearization points). Whole-map walks
+/// (range, visit_all, iterators, clear, erase_if(Pred)) are weakly
+/// consistent: every key present and unchanged for the whole walk is
+/// reached exactly once, no key twice, and keys inserted or erased
+/// meanwhile may or may not be.
+///
+/// **Exceptions.** Unless an entry says otherwise an operation gives the
+/// strong guarantee: if it throws, the map is unchanged (a key or value
+/// passed as an rvalue may have been moved from by then). Every operation
+/// that finds a key may throw what Hash and KeyEqual throw, and
+/// std::bad_alloc when the calling thread needs a new hazard-pointer
+/// record or the key's section needs its waypoint; the entries below call
+/// this "the lookup's exceptions". Writes may also throw what the key and
+/// value constructors and the allocator throw. A failed allocation of a
+/// bigger or smaller table inside a resize is swallowed: the operation
+/// that asked for it has already taken effect.
+///
+/// **Ordering.** The CAS that links a node (insert, replace) or freezes it
+/// (erase) is acq_rel, and every walk reads links with acquire. So a write
+/// *publishes* its node: it happens-before any operation that observes the
+/// value it wrote (a load, visit or iteration that returns it, a write
+/// whose decision depends on it), and the value's construction
+/// happens-before every read of it. An erase happens-before any operation
+/// that misses the key because of it. No promise is made across keys
+/// beyond what these give (for example, no single total order of writes
+/// to different keys).
+///
+/// **Requirements.** Allocator's instances must all be equal (nodes are
+/// freed by whichever thread reclaims them, possibly after the map is
+/// destroyed), and the map must be destroyed only when no other thread
+/// uses it.
+///
+/// \tparam Key the key type
+/// \tparam T the mapped type
+/// \tparam Hash hashes keys; with KeyEqual, `is_transparent` on both
+///         enables the heterogeneous overloads (`template <class K>`)
+/// \tparam KeyEqual compares keys
+/// \tparam Allocator allocates nodes; its instances must all be equal
 template <class Key, class T, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>,
           class Allocator = std::allocator<std::pair<const Key, T>>>
 class concurrent_map {
@@ -55,68 +98,123 @@ class concurrent_map {
     static constexpr bool lookup_key = transparent && !std::is_same_v<std::remove_cvref_t<K>, Key>;
 
 public:
-    using key_type = Key;
-    using mapped_type = T;
-    using value_type = std::pair<const Key, T>;
-    using size_type = std::size_t;
-    using hasher = Hash;
-    using key_equal = KeyEqual;
-    using allocator_type = Allocator;
+    using key_type = Key;                        ///< Key
+    using mapped_type = T;                       ///< T
+    using value_type = std::pair<const Key, T>;  ///< what an entry holds
+    using size_type = std::size_t;               ///< sizes and counts
+    using hasher = Hash;                         ///< Hash
+    using key_equal = KeyEqual;                  ///< KeyEqual
+    using allocator_type = Allocator;            ///< Allocator
 
     class handle;
     class const_iterator;
-    using iterator = const_iterator;
+    using iterator = const_iterator;  ///< entries are read-only: the same as const_iterator
 
+    /// An empty map with the default options.
     concurrent_map() : concurrent_map(concurrent_map_options{}) {}
+    /// An empty map. Throws std::invalid_argument if `options` are out of
+    /// range, std::bad_alloc if the first table cannot be allocated.
     explicit concurrent_map(const concurrent_map_options& options, const Hash& hash = Hash(),
                             const KeyEqual& eq = KeyEqual())
         : core_(options, hash, eq) {}
 
-    // The map is a shared object with a fixed address: not copyable or movable.
+    /// Not copyable or movable: the map is a shared object with a fixed address.
     concurrent_map(const concurrent_map&) = delete;
+    /// Not copyable or movable.
     concurrent_map& operator=(const concurrent_map&) = delete;
 
-    // Requires that no other thread uses the map. Values still in the map are
-    // destroyed here; values erased earlier are destroyed by the hazard-pointer
-    // domain once no thread can see them (hazard_pointer_domain::drain frees
-    // them at once when nothing protects them).
+    /// Destroys the values still in the map. Requires that no other thread
+    /// uses the map. Values erased earlier are destroyed by the hazard-pointer
+    /// domain once no thread can see them (hazard_pointer_domain::drain frees
+    /// them at once when nothing protects them).
     ~concurrent_map() = default;
 
-    // ---- lookups (lock-free; strong guarantee) ----------------------------------
+    /// \name Lookups
+    /// Lock-free; strong guarantee; the lookup's exceptions. A lookup that
+    /// finds a value observes it: the write that published it
+    /// happens-before the lookup returns.
+    ///@{
 
-    // A copy of the value of `key`, if present.
+    /// A copy of the value of `key`, or nullopt if absent (Go's Load).
+    /// Also throws what T's copy throws.
     std::optional<T> load(const Key& key) const
         requires std::copy_constructible<T>
     {
         return load_impl(key);
     }
+    /// load() by a key of another type (transparent Hash and KeyEqual).
     template <class K>
         requires lookup_key<K> && std::copy_constructible<T>
     std::optional<T> load(const K& key) const {
         return load_impl(key);
     }
 
+    /// Whether `key` is present.
     bool contains(const Key& key) const { return contains_impl(key); }
+    /// contains() by a key of another type.
     template <class K>
         requires lookup_key<K>
     bool contains(const K& key) const {
         return contains_impl(key);
     }
 
-    // A handle on the value of `key` (empty if absent): the value stays alive
-    // and unchanged for as long as the handle lives, even if the key is
-    // overwritten or erased meanwhile. Throws bad_alloc if the thread needs a
-    // new hazard-pointer record or the section's waypoint cannot be allocated.
+    /// 1 if `key` is present, else 0 (std::unordered_map's count).
+    size_type count(const Key& key) const { return contains_impl(key) ? 1 : 0; }
+    /// count() by a key of another type.
+    template <class K>
+        requires lookup_key<K>
+    size_type count(const K& key) const {
+        return contains_impl(key) ? 1 : 0;
+    }
+
+    /// A handle on the entry of `key`, empty if absent. The value stays
+    /// alive and unchanged for as long as the handle lives, even if the key
+    /// is overwritten or erased meanwhile.
     handle find(const Key& key) const { return find_impl(key); }
+    /// find() by a key of another type.
     template <class K>
         requires lookup_key<K>
     handle find(const K& key) const {
         return find_impl(key);
     }
 
-    // ---- writes (lock-free; strong guarantee) -------------------------------------
+    /// Calls `f(const value_type&)` on the entry of `key` if present, while a
+    /// hazard pointer keeps that entry alive (Boost's visit). Returns whether
+    /// `key` was present. Unlike Boost, no lock is held: the key may be
+    /// overwritten or erased while `f` runs, and `f` reads the version it was
+    /// given, which never changes. Exceptions: also what `f` throws.
+    template <class F>
+        requires std::invocable<F&, const value_type&>
+    bool visit(const Key& key, F f) const {
+        return visit_impl(key, f);
+    }
+    /// visit() by a key of another type.
+    template <class K, class F>
+        requires lookup_key<K> && std::invocable<F&, const value_type&>
+    bool visit(const K& key, F f) const {
+        return visit_impl(key, f);
+    }
+    /// The same as visit(): every visit is read-only.
+    template <class F>
+        requires std::invocable<F&, const value_type&>
+    bool cvisit(const Key& key, F f) const {
+        return visit_impl(key, f);
+    }
+    /// cvisit() by a key of another type.
+    template <class K, class F>
+        requires lookup_key<K> && std::invocable<F&, const value_type&>
+    bool cvisit(const K& key, F f) const {
+        return visit_impl(key, f);
+    }
+    ///@}
 
-    // Inserts or assigns. LP: the CAS that links the new node.
+    /// \name Writes (sync.Map names)
+    /// Lock-free; strong guarantee. A write that links a node publishes it;
+    /// one that decides from the current value observes that value.
+    ///@{
+
+    /// Inserts or assigns (Go's Store). Throws the lookup's exceptions and
+    /// what the key and value constructors and the allocator throw.
     template <class K = Key, class V = T>
         requires std::constructible_from<Key, K&&> && std::constructible_from<T, V&&>
     void store(K&& key, V&& value) {
@@ -126,8 +224,9 @@ public:
             [&] { return make(std::forward<K>(key), std::forward<V>(value)); });
     }
 
-    // Stores `value` unless `key` is present. Returns the value now in the map
-    // and whether it was already there (Go's LoadOrStore).
+    /// Stores `value` unless `key` is present (Go's LoadOrStore). Returns the
+    /// value now in the map and whether it was already there. Throws as
+    /// store(), and what T's copy throws.
     std::pair<T, bool> load_or_store(const Key& key, const T& value)
         requires std::copy_constructible<T>
     {
@@ -144,7 +243,8 @@ public:
         return {std::move(*result), loaded};
     }
 
-    // Stores `value` and returns the previous value, if any (Go's Swap).
+    /// Stores `value` and returns the previous value, if any (Go's Swap).
+    /// Throws as store(), and what T's copy throws (then nothing changed).
     template <class V = T>
         requires std::copy_constructible<T> && std::constructible_from<T, V&&>
     std::optional<T> exchange(const Key& key, V&& value) {
@@ -152,7 +252,9 @@ public:
                                         [&] { return make(key, std::forward<V>(value)); });
     }
 
-    // Replaces the value of `key` by `desired` if it equals `expected`.
+    /// Replaces the value of `key` by `desired` if it equals `expected`
+    /// (Go's CompareAndSwap); never inserts. Returns whether it replaced.
+    /// Throws as store(), and what T's `==` throws.
     template <class V = T>
         requires std::equality_comparable<T> && std::constructible_from<T, V&&>
     bool compare_and_swap(const Key& key, const T& expected, V&& desired) {
@@ -165,45 +267,175 @@ public:
                    [&] { return make(key, std::forward<V>(desired)); }) == decision::replace;
     }
 
-    // Erases `key`; true if it was present. Never allocates.
+    /// Erases `key`; returns whether it was present (Go's Delete). Returns
+    /// bool, not size_type as std and Boost do: `if (m.erase(k))` reads the
+    /// same either way (docs/migration.md). Never allocates nodes; throws
+    /// only the lookup's exceptions.
     bool erase(const Key& key) { return erase_impl(key); }
+    /// erase() by a key of another type.
     template <class K>
         requires lookup_key<K>
     bool erase(const K& key) {
         return erase_impl(key);
     }
 
-    // Erases `key` and returns its value, if it was present (Go's LoadAndDelete).
+    /// Erases `key` and returns its value, if it was present (Go's
+    /// LoadAndDelete). Also throws what T's copy throws (then nothing changed).
     std::optional<T> load_and_erase(const Key& key)
         requires std::copy_constructible<T>
     {
         return load_and_erase_impl(key);
     }
+    /// load_and_erase() by a key of another type.
     template <class K>
         requires lookup_key<K> && std::copy_constructible<T>
     std::optional<T> load_and_erase(const K& key) {
         return load_and_erase_impl(key);
     }
 
-    // Erases `key` if its value equals `expected` (Go's CompareAndDelete).
+    /// Erases `key` if its value equals `expected` (Go's CompareAndDelete).
+    /// Also throws what T's `==` throws.
     bool compare_and_erase(const Key& key, const T& expected)
         requires std::equality_comparable<T>
     {
         return compare_and_erase_impl(key, expected);
     }
+    /// compare_and_erase() by a key of another type.
     template <class K>
         requires lookup_key<K> && std::equality_comparable<T>
     bool compare_and_erase(const K& key, const T& expected) {
         return compare_and_erase_impl(key, expected);
     }
+    ///@}
 
-    // ---- whole-map operations -------------------------------------------------------
+    /// \name Writes (drop-in names)
+    /// Lock-free; strong guarantee; the lookup's exceptions and what the key
+    /// and value constructors and the allocator throw. When one of these
+    /// inserts or assigns it publishes the new node; when it finds the key
+    /// present and leaves it, it observes the value there, as a lookup does.
+    ///
+    /// The calls that build the node only once the key was found absent
+    /// (insert of a value_type, try_emplace, insert_or_assign) do not touch
+    /// their arguments when the key is present: exactly so when it is
+    /// present at the start of the call. If another thread inserts the key
+    /// between this call's look and its link, the node was already built
+    /// from the arguments (rvalues moved from) and is then destroyed, and
+    /// the call returns false.
+    ///@{
 
-    // Calls f(key, value) for each entry; stops when f returns false (Go's
-    // Range). Weakly consistent: every key present and unchanged for the whole
-    // walk is visited exactly once, no key is visited twice, keys inserted or
-    // erased meanwhile may or may not be seen. Never blocks writers. The
-    // references are valid during the call only.
+    /// Inserts a copy of `value` unless its key is present. Returns true if
+    /// it inserted.
+    bool insert(const value_type& value) {
+        const std::uint64_t order = core_.order_of(value.first);
+        return insert_absent(value.first, order, [&] { return types::make_entry(order, value); });
+    }
+    /// Inserts `value` (its mapped value moved, its const key copied) unless
+    /// its key is present. Returns true if it inserted.
+    bool insert(value_type&& value) {
+        const std::uint64_t order = core_.order_of(value.first);
+        return insert_absent(value.first, order, [&] { return types::make_entry(order, std::move(value)); });
+    }
+    /// Inserts the pair made from `value` unless its key is present: the
+    /// same as emplace(std::forward<P>(value)).
+    template <class P>
+        requires(!std::is_same_v<std::remove_cvref_t<P>, value_type>) &&
+                std::constructible_from<std::pair<Key, T>, P&&> && std::move_constructible<Key> &&
+                std::move_constructible<T>
+    bool insert(P&& value) {
+        return emplace(std::forward<P>(value));
+    }
+
+    /// Constructs a pair from `args` and inserts it unless its key is
+    /// present (the pair is then destroyed). Returns true if it inserted.
+    /// As std::unordered_map::emplace, the pair is built before the key is
+    /// known; try_emplace builds nothing when the key is present.
+    template <class... Args>
+        requires std::constructible_from<std::pair<Key, T>, Args&&...> && std::move_constructible<Key> &&
+                 std::move_constructible<T>
+    bool emplace(Args&&... args) {
+        // A pair with a non-const key, so the node can take the key by move.
+        std::pair<Key, T> kv(std::forward<Args>(args)...);
+        const std::uint64_t order = core_.order_of(kv.first);
+        return insert_absent(kv.first, order, [&] {
+            return types::make_entry(order, std::piecewise_construct, std::forward_as_tuple(std::move(kv.first)),
+                                     std::forward_as_tuple(std::move(kv.second)));
+        });
+    }
+
+    /// Inserts `key` with the value built from `args` unless `key` is
+    /// present, in which case nothing is built and nothing moved from (see
+    /// above for a concurrent insert of the same key). Returns true if it
+    /// inserted.
+    template <class... Args>
+        requires std::constructible_from<T, Args&&...>
+    bool try_emplace(const Key& key, Args&&... args) {
+        return try_emplace_impl(key, key, std::forward<Args>(args)...);
+    }
+    /// try_emplace() moving `key` into the node, only if it inserts.
+    template <class... Args>
+        requires std::constructible_from<T, Args&&...>
+    bool try_emplace(Key&& key, Args&&... args) {
+        return try_emplace_impl(key, std::move(key), std::forward<Args>(args)...);
+    }
+    /// try_emplace() by a key of another type, from which Key is built only
+    /// if it inserts.
+    template <class K, class... Args>
+        requires lookup_key<K> && std::constructible_from<Key, K&&> && std::constructible_from<T, Args&&...>
+    bool try_emplace(K&& key, Args&&... args) {
+        return try_emplace_impl(key, std::forward<K>(key), std::forward<Args>(args)...);
+    }
+
+    /// Inserts `key` with `value`, or replaces the value of a present `key`.
+    /// Returns true if it inserted, false if it assigned (as std and Boost;
+    /// folly's returns true for both). An assignment links a new node: the
+    /// old value is not assigned to, and stays readable to those who hold it.
+    template <class M>
+        requires std::constructible_from<T, M&&>
+    bool insert_or_assign(const Key& key, M&& value) {
+        return insert_or_assign_impl(key, key, std::forward<M>(value));
+    }
+    /// insert_or_assign() moving `key` into the new node.
+    template <class M>
+        requires std::constructible_from<T, M&&>
+    bool insert_or_assign(Key&& key, M&& value) {
+        return insert_or_assign_impl(key, std::move(key), std::forward<M>(value));
+    }
+    /// insert_or_assign() by a key of another type, from which Key is built.
+    template <class K, class M>
+        requires lookup_key<K> && std::constructible_from<Key, K&&> && std::constructible_from<T, M&&>
+    bool insert_or_assign(K&& key, M&& value) {
+        return insert_or_assign_impl(key, std::forward<K>(key), std::forward<M>(value));
+    }
+
+    /// Erases `key` if `pred(const value_type&)` holds on its live entry
+    /// (Boost's erase_if(k, f); folly's erase_key_if tests the mapped value
+    /// only). Returns whether it erased. `pred` sees the version that the
+    /// erase removes: linearizable as a compare_and_erase. `pred` may be
+    /// called more than once, on newer versions, when another write to the
+    /// key wins a race; only its last result counts, so it should have no
+    /// side effects that matter. Also throws what `pred` throws (then
+    /// nothing changed). Allocates no node.
+    template <class Pred>
+        requires std::predicate<Pred&, const value_type&>
+    bool erase_if(const Key& key, Pred pred) {
+        return erase_if_impl(key, pred);
+    }
+    /// erase_if() by a key of another type.
+    template <class K, class Pred>
+        requires lookup_key<K> && std::predicate<Pred&, const value_type&>
+    bool erase_if(const K& key, Pred pred) {
+        return erase_if_impl(key, pred);
+    }
+    ///@}
+
+    /// \name Whole-map operations
+    /// Weakly consistent walks (see the class description); never block
+    /// writers. Each entry a walk reaches is observed as a lookup observes it.
+    ///@{
+
+    /// Calls `f(key, value)` for each entry; stops when `f` returns false
+    /// (Go's Range). The references are valid during the call only.
+    /// Lock-free; throws the lookup's exceptions and what `f` throws.
     template <class F>
         requires std::invocable<F&, const Key&, const T&>
     void range(F&& f) const {
@@ -217,51 +449,139 @@ public:
         });
     }
 
-    // Forward iterators over the entries, with range's guarantees. An
-    // iterator keeps the entry it points at alive.
+    /// Calls `f(const value_type&)` for each entry (Boost's visit_all; its
+    /// result, if any, is ignored). Returns the number of calls. No lock is
+    /// held (see visit()). Lock-free; throws the lookup's exceptions and what
+    /// `f` throws.
+    template <class F>
+        requires std::invocable<F&, const value_type&>
+    size_type visit_all(F f) const {
+        size_type visited = 0;
+        core_.for_each([&](const value_type& kv) {
+            std::invoke(f, kv);
+            ++visited;
+            return true;
+        });
+        return visited;
+    }
+    /// The same as visit_all(): every visit is read-only.
+    template <class F>
+        requires std::invocable<F&, const value_type&>
+    size_type cvisit_all(F f) const {
+        return visit_all(std::move(f));
+    }
+
+    /// Erases each entry for which `pred(const value_type&)` holds (Boost's
+    /// erase_if(f)); returns the number erased. Each erase is conditional on
+    /// the very version `pred` was called on being still live: if the key
+    /// was overwritten or erased in between, it is left alone (the newer
+    /// value was never tested). Weakly consistent as range(). Lock-free.
+    /// Basic guarantee only: if `pred`, Hash or KeyEqual throws, or
+    /// bad_alloc is thrown, the entries erased so far stay erased.
+    template <class Pred>
+        requires std::predicate<Pred&, const value_type&>
+    size_type erase_if(Pred pred) {
+        size_type erased = 0;
+        core_.for_each([&](const value_type& kv) {
+            if (!std::invoke(pred, kv)) {
+                return true;
+            }
+            // The walk's hazard pointer keeps kv's node alive for this whole
+            // call, so no other node can appear at its address: comparing
+            // addresses asks "is this still that version?" without ABA.
+            const Key& k = kv.first;
+            if (core_.write(
+                    k, core_.order_of(k),
+                    [&kv](entry* live) {
+                        return live != nullptr && &live->value == &kv ? decision::erase : decision::keep;
+                    },
+                    []() -> entry* { return nullptr; }) == decision::erase) {
+                ++erased;
+            }
+            return true;
+        });
+        return erased;
+    }
+
+    /// Forward iterator to the first entry, with range()'s guarantees. An
+    /// iterator keeps the entry it points at alive (it holds a hazard
+    /// pointer). Lock-free; throws the lookup's exceptions.
     const_iterator begin() const { return const_iterator(&core_); }
+    /// The past-the-end iterator. Wait-free; nothrow.
     const_iterator end() const noexcept { return const_iterator(); }
+    /// The same as begin().
     const_iterator cbegin() const { return begin(); }
+    /// The same as end().
     const_iterator cend() const noexcept { return end(); }
 
-    // Erases every entry present when the walk reaches it; entries inserted
-    // meanwhile may stay. Safe beside any other operation. Then shrinks the
-    // table. Lock-free.
+    /// Erases every entry present when the walk reaches it; entries inserted
+    /// meanwhile may stay. Safe beside any other operation. Then shrinks the
+    /// table. Lock-free; each entry's erase is ordered as erase(). Throws
+    /// the lookup's exceptions (basic guarantee: what was erased stays so).
     void clear() { core_.clear(); }
 
-    // The number of entries: exact when no operation is in flight; otherwise
-    // some value the count had recently. Cheap (no shared counter is written
-    // by two threads on the hot path).
+    /// The number of entries: exact when no operation is in flight; otherwise
+    /// some value the count had recently. Cheap (no shared counter is written
+    /// by two threads on the hot path). Wait-free; nothrow; relaxed reads
+    /// only, so it orders nothing.
     size_type size() const noexcept { return core_.size(); }
+    /// size() == 0, with size()'s caveats.
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
-    // Sizes the table for about n entries now, instead of growing step by step.
+    /// Sizes the table for about n entries now, instead of growing step by
+    /// step. Lock-free; throws std::bad_alloc (then the table is unchanged).
     void reserve(size_type n) { core_.reserve(n); }
+    ///@}
 
+    /// \name Observers
+    ///@{
+
+    /// A copy of the hash function.
     hasher hash_function() const { return core_.hash_function(); }
+    /// A copy of the key equality.
     key_equal key_eq() const { return core_.key_eq(); }
+    /// A default-constructed allocator (all instances are equal).
     allocator_type get_allocator() const { return allocator_type(); }
+    /// The options the map was made with. Nothrow.
     const concurrent_map_options& options() const noexcept { return core_.options(); }
+    /// The hazard-pointer domain that nodes and tables are retired to. Nothrow.
     hazard_pointer_domain& domain() const noexcept { return core_.domain(); }
 
-    // For tests and tuning.
+    /// Counters for tests and tuning (see concurrent_map_stats). Lock-free;
+    /// throws std::bad_alloc if the thread needs a hazard-pointer record.
     concurrent_map_stats stats() const { return core_.stats(); }
-    // Checks the structure's invariants; requires that no operation runs.
+    /// Checks the structure's invariants; requires that no operation runs.
     concurrent_map_check verify() const { return core_.verify(); }
+    ///@}
 
     // ---- handle ------------------------------------------------------------------------
 
-    // Keeps one entry alive and readable. Movable, not copyable.
+    /// Keeps one entry alive and readable, like the iterator that folly's
+    /// ConcurrentHashMap::find returns: it holds a hazard pointer. The entry
+    /// never changes; a later write to its key makes a new node that this
+    /// handle does not see. Movable, not copyable; usable and destroyable
+    /// by any thread. Every member is wait-free and nothrow; dereferencing
+    /// an empty handle is undefined.
     class handle {
     public:
+        /// An empty handle.
         handle() noexcept = default;
-        handle(handle&&) noexcept = default;
-        handle& operator=(handle&&) noexcept = default;
+        /// Takes over `other`'s entry and protection; `other` becomes empty.
+        handle(handle&& other) noexcept = default;
+        /// Lets go of this handle's entry and takes over `other`'s.
+        handle& operator=(handle&& other) noexcept = default;
 
+        /// Whether the handle holds an entry (the key was found).
         explicit operator bool() const noexcept { return entry_ != nullptr; }
+        /// The value.
         const T& operator*() const noexcept { return entry_->value.second; }
+        /// The value's members.
         const T* operator->() const noexcept { return &entry_->value.second; }
+        /// The key.
         const Key& key() const noexcept { return entry_->value.first; }
+        /// The value (the same as `*h`).
+        const T& value() const noexcept { return entry_->value.second; }
+        /// Lets go of the entry (it may then be freed); the handle becomes empty.
         void reset() noexcept {
             hp_ = hazard_pointer();
             entry_ = nullptr;
@@ -276,15 +596,23 @@ public:
 
     // ---- iterator ----------------------------------------------------------------------
 
+    /// A forward iterator over the entries, weakly consistent (see range()).
+    /// It holds a hazard pointer on the entry it points at, so the entry
+    /// stays readable while the iterator does, even if it is erased. Two
+    /// iterators are equal when they point at the same node (or both at
+    /// the end). Copying takes a new hazard pointer.
     class const_iterator {
     public:
-        using iterator_category = std::forward_iterator_tag;
-        using value_type = concurrent_map::value_type;
-        using difference_type = std::ptrdiff_t;
-        using pointer = const value_type*;
-        using reference = const value_type&;
+        using iterator_category = std::forward_iterator_tag;  ///< forward
+        using value_type = concurrent_map::value_type;         ///< the map's value_type
+        using difference_type = std::ptrdiff_t;                ///< std::ptrdiff_t
+        using pointer = const value_type*;                     ///< to a const entry
+        using reference = const value_type&;                   ///< to a const entry
 
+        /// The end iterator.
         const_iterator() noexcept = default;
+        /// Points at the same entry with a hazard pointer of its own.
+        /// Lock-free; may throw std::bad_alloc (hazard-pointer record).
         const_iterator(const const_iterator& other) : core_(other.core_), pos_(other.pos_) {
             if (other.entry_ != nullptr) {
                 hp_ = make_hazard_pointer(core_->domain());
@@ -292,7 +620,9 @@ public:
                 entry_ = other.entry_;
             }
         }
-        const_iterator(const_iterator&&) noexcept = default;
+        /// Takes over `other`'s position and protection. Nothrow.
+        const_iterator(const_iterator&& other) noexcept = default;
+        /// As the copy constructor; strong guarantee.
         const_iterator& operator=(const const_iterator& other) {
             if (this != &other) {
                 const_iterator copy(other);
@@ -300,11 +630,16 @@ public:
             }
             return *this;
         }
-        const_iterator& operator=(const_iterator&&) noexcept = default;
+        /// As the move constructor. Nothrow.
+        const_iterator& operator=(const_iterator&& other) noexcept = default;
 
+        /// The entry. Nothrow.
         reference operator*() const noexcept { return entry_->value; }
+        /// The entry's members. Nothrow.
         pointer operator->() const noexcept { return &entry_->value; }
 
+        /// Moves to the next entry (or the end). Lock-free; throws the
+        /// lookup's exceptions.
         const_iterator& operator++() {
             typename core::cursor c(core_->domain());
             c.hp_anchor.reset_protection(entry_);  // hp_ protects it meanwhile
@@ -312,12 +647,14 @@ public:
             settle(c, core_->first_after(c, pos_, !from_here));
             return *this;
         }
+        /// Moves to the next entry and returns a copy of the iterator before.
         const_iterator operator++(int) {
             const_iterator before(*this);
             ++*this;
             return before;
         }
 
+        /// Whether both point at the same node, or both are at the end.
         friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept {
             return a.entry_ == b.entry_;
         }
@@ -354,6 +691,39 @@ private:
         const Key& k = key;
         return types::make_entry(core_.order_of(k), std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
                                  std::forward_as_tuple(std::forward<V>(value)));
+    }
+
+    // The write behind every insert-unless-present call. `make` runs only
+    // once the key was seen absent, and at most once: core_.write keeps the
+    // node it made across retries.
+    template <class K, class Make>
+    bool insert_absent(const K& key, std::uint64_t order, Make&& make) {
+        return core_.write(
+                   key, order, [](entry* live) { return live ? decision::keep : decision::insert; },
+                   std::forward<Make>(make)) == decision::insert;
+    }
+
+    // `lookup` is the key as given (for hashing and finding); `key` is what
+    // the node's key is built from, and is touched only by the node's making.
+    template <class L, class K, class... Args>
+    bool try_emplace_impl(const L& lookup, K&& key, Args&&... args) {
+        const std::uint64_t order = core_.order_of(lookup);
+        return insert_absent(lookup, order, [&] {
+            return types::make_entry(order, std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
+                                     std::forward_as_tuple(std::forward<Args>(args)...));
+        });
+    }
+
+    template <class L, class K, class M>
+    bool insert_or_assign_impl(const L& lookup, K&& key, M&& value) {
+        const std::uint64_t order = core_.order_of(lookup);
+        return core_.write(
+                   lookup, order, [](entry* live) { return live ? decision::replace : decision::insert; },
+                   [&] {
+                       return types::make_entry(order, std::piecewise_construct,
+                                                std::forward_as_tuple(std::forward<K>(key)),
+                                                std::forward_as_tuple(std::forward<M>(value)));
+                   }) == decision::insert;
     }
 
     // A write that copies the previous value out before it acts (so a
@@ -396,6 +766,15 @@ private:
         }
         return handle(std::move(c.hp_cur), static_cast<const entry*>(c.cur));
     }
+    template <class K, class F>
+    bool visit_impl(const K& key, F& f) const {
+        typename core::cursor c(core_.domain());
+        if (!core_.lookup(c, key)) {
+            return false;
+        }
+        std::invoke(f, static_cast<const entry*>(c.cur)->value);  // c.hp_cur protects it throughout
+        return true;
+    }
     template <class K>
     bool erase_impl(const K& key) {
         return core_.write(
@@ -412,6 +791,16 @@ private:
                    key, core_.order_of(key),
                    [&](entry* live) {
                        return live != nullptr && live->value.second == expected ? decision::erase : decision::keep;
+                   },
+                   []() -> entry* { return nullptr; }) == decision::erase;
+    }
+    template <class K, class Pred>
+    bool erase_if_impl(const K& key, Pred& pred) {
+        return core_.write(
+                   key, core_.order_of(key),
+                   [&](entry* live) {
+                       return live != nullptr && std::invoke(pred, std::as_const(live->value)) ? decision::erase
+                                                                                               : decision::keep;
                    },
                    []() -> entry* { return nullptr; }) == decision::erase;
     }

@@ -1,5 +1,6 @@
-// The public value types of sink::concurrent_map: its options, its
-// statistics and the result of verify().
+/// \file
+/// The public value types of sink::concurrent_map: its options, its
+/// statistics and the result of verify().
 #pragma once
 
 #include <cstddef>
@@ -10,51 +11,60 @@
 
 SINK_BEGIN_NAMESPACE
 
-// Tuning knobs of the original sink.Map, plus where retired nodes go.
+/// Tuning knobs of the original sink.Map, plus where retired nodes go.
+/// Given to the concurrent_map constructor, which throws
+/// std::invalid_argument if grow_amount or shrink_amount is not in [1, 40].
 struct concurrent_map_options {
-    // Grow when an insert of a new key stepped over more than this many live
-    // entries of its section (0: never grow on inserts).
+    /// Grow when an insert of a new key stepped over more than this many live
+    /// entries of its section (0: never grow on inserts).
     std::size_t grow_on_insert_count = 16;
-    // Shrink when an erase left this many consecutive sections empty (0: never).
+    /// Shrink when an erase left this many consecutive sections empty (0: never).
     std::size_t shrink_on_empty_count = 2;
-    unsigned grow_amount = 1;    // bits added to the table width by a grow (x2)
-    unsigned shrink_amount = 2;  // bits removed by a shrink (/4)
-    // Load conditions on the two local heuristics above. In a full map the
-    // sections vary in length, so some are long while others are empty: the
-    // long ones ask for a grow and the empty ones for a shrink, and without a
-    // condition on the whole map's load each undoes the other (measured in
-    // docs/performance.md). A grow also needs at least grow_min_load_percent
-    // entries per 100 sections of the current table; a shrink at most
-    // shrink_max_load_percent. The gap between them (4x, as large as a
-    // shrink) means neither can follow the other straight away. The load is
-    // read from size(), so it is approximate while writes run. 0 turns a
-    // condition off (tests use that to make tiny maps resize all the time).
-    std::size_t grow_min_load_percent = 100;
-    std::size_t shrink_max_load_percent = 25;
-    // Seed of the hash mixing; 0 picks a different seed for every map.
+    unsigned grow_amount = 1;    ///< bits added to the table width by a grow (x2)
+    unsigned shrink_amount = 2;  ///< bits removed by a shrink (/4)
+    /// @name Load conditions on the two local heuristics above
+    /// In a full map the sections vary in length, so some are long while
+    /// others are empty: the long ones ask for a grow and the empty ones for
+    /// a shrink, and without a condition on the whole map's load each undoes
+    /// the other (measured in docs/performance.md). A grow also needs at
+    /// least grow_min_load_percent entries per 100 sections of the current
+    /// table; a shrink at most shrink_max_load_percent. The 4x gap (a
+    /// shrink's factor) means neither can follow the other straight away. The
+    /// load is read from size(), so it is approximate while writes run. 0
+    /// turns a condition off (tests use that to make tiny maps resize all
+    /// the time).
+    /// @{
+    std::size_t grow_min_load_percent = 100;  ///< least entries per 100 sections for a grow
+    std::size_t shrink_max_load_percent = 25;  ///< most entries per 100 sections for a shrink
+    /// @}
+    /// Seed of the hash mixing; 0 picks a different seed for every map.
     std::uint64_t seed = 0;
-    // Where the map retires nodes and tables; nullptr: the default domain.
+    /// Where the map retires nodes and tables; nullptr: the default domain.
+    /// The domain must outlive every node the map retires to it.
     hazard_pointer_domain* domain = nullptr;
 };
 
-// Counters for tests and tuning. Each is exact when the map is quiescent.
+/// Counters for tests and tuning (concurrent_map::stats()). Each is exact
+/// when the map is quiescent; otherwise a recent value.
 struct concurrent_map_stats {
-    unsigned table_width = 0;
-    std::size_t sections = 0;          // slots of the current table
-    std::size_t waypoints = 0;         // slots that hold a waypoint
-    std::uint64_t grows = 0;
-    std::uint64_t shrinks = 0;
-    std::uint64_t compactions = 0;     // frozen runs cut out
-    std::uint64_t nodes_retired = 0;   // nodes handed to the hazard-pointer domain
-    std::uint64_t waypoints_created = 0;
+    unsigned table_width = 0;          ///< log2 of the number of sections
+    std::size_t sections = 0;          ///< slots of the current table
+    std::size_t waypoints = 0;         ///< slots that hold a waypoint
+    std::uint64_t grows = 0;           ///< resizes to a wider table so far
+    std::uint64_t shrinks = 0;         ///< resizes to a narrower table so far
+    std::uint64_t compactions = 0;     ///< frozen runs cut out
+    std::uint64_t nodes_retired = 0;   ///< nodes handed to the hazard-pointer domain
+    std::uint64_t waypoints_created = 0;  ///< waypoints ever linked into the list
 };
 
-// The result of verify(): empty `problem` when every invariant holds.
+/// The result of concurrent_map::verify(): empty `problem` when every
+/// invariant holds.
 struct concurrent_map_check {
-    std::string problem;
-    std::size_t live_entries = 0;
-    std::size_t frozen_nodes = 0;
-    std::size_t live_waypoints = 0;
+    std::string problem;               ///< the first broken invariant, or empty
+    std::size_t live_entries = 0;      ///< entries in the list that are not erased or superseded
+    std::size_t frozen_nodes = 0;      ///< erased or superseded nodes not yet cut out
+    std::size_t live_waypoints = 0;    ///< waypoints in the list
+    /// True when every invariant holds.
     explicit operator bool() const noexcept { return problem.empty(); }
 };
 

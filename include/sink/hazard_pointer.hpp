@@ -1,3 +1,9 @@
+/// \file
+/// Hazard pointers (Michael 2004), shaped after the C++26 interface: the
+/// reclamation that sink::concurrent_map uses, usable on its own. The
+/// comment at the top of this header gives the garbage bound and the
+/// memory-ordering argument; docs/hazard_pointers.md the rest.
+
 // Hazard pointers (Michael 2004), shaped after the C++26 interface
 // (std::hazard_pointer, make_hazard_pointer, protect, try_protect,
 // reset_protection, hazard_pointer_obj_base<T, D>::retire), plus the few
@@ -108,49 +114,69 @@ struct hazard_domain_access;
 
 }  // namespace detail
 
-// How eagerly a domain frees retired objects.
+/// How eagerly a domain frees retired objects.
 enum class reclamation_policy {
-    lazy,   // scan a thread's retired list every max(2H, 64) retires (fast)
-    eager,  // scan on every retire: frees as early as possible, for
-            // sanitizer and model-checking builds
+    lazy,   ///< scan a thread's retired list every max(2H, 64) retires (fast)
+    eager,  ///< scan on every retire: frees as early as possible, for
+            ///< sanitizer and model-checking builds
 };
 
-// A snapshot of a domain's counters. Exact when no thread is retiring,
-// scanning or draining at the time; otherwise each field is a recent value.
+/// A snapshot of a domain's counters. Exact when no thread is retiring,
+/// scanning or draining at the time; otherwise each field is a recent value.
 struct hazard_pointer_stats {
-    std::uint64_t retired = 0;        // objects ever retired to the domain
-    std::uint64_t reclaimed = 0;      // objects ever freed by the domain
-    std::uint64_t backlog = 0;        // retired - reclaimed: waiting to be freed
-    std::size_t records = 0;          // hazard records created (about: threads)
-    std::size_t slots = 0;            // H = records * slots_per_record
-    std::size_t scan_threshold = 0;   // R: retires between two scans of a thread
-    std::size_t backlog_bound = 0;    // (2 * records + 1) * max(R, H + 1)
+    std::uint64_t retired = 0;        ///< objects ever retired to the domain
+    std::uint64_t reclaimed = 0;      ///< objects ever freed by the domain
+    std::uint64_t backlog = 0;        ///< retired - reclaimed: waiting to be freed
+    std::size_t records = 0;          ///< hazard records created (about: threads)
+    std::size_t slots = 0;            ///< H = records * slots_per_record
+    std::size_t scan_threshold = 0;   ///< R: retires between two scans of a thread
+    std::size_t backlog_bound = 0;    ///< (2 * records + 1) * max(R, H + 1)
 };
 
-// A set of hazard records and retired objects. Most programs only use the
-// default domain; separate domains keep tests and model-checking runs apart.
+/// A set of hazard records and retired objects. Most programs only use the
+/// default domain; separate domains keep tests and model-checking runs apart.
+///
+/// A thread binds to a record of a domain the first time it makes a hazard
+/// pointer or retires there. A thread keeps bindings to up to four
+/// non-default domains at once; binding to a fifth lets go of the oldest
+/// binding under a process-wide mutex (the registry of live domains), which
+/// is the only blocking step on any thread's path besides constructing and
+/// destroying a non-default domain.
 class hazard_pointer_domain {
 public:
+    /// A domain with no records and nothing retired. Blocking (registers the
+    /// domain under a process-wide mutex); throws std::bad_alloc or
+    /// std::system_error.
     explicit hazard_pointer_domain(reclamation_policy policy = reclamation_policy::lazy);
 
-    // Frees every object still retired to the domain and all records.
-    // Requires that no thread uses the domain any more: no hazard_pointer made
-    // from it is alive and no thread is retiring into it. Threads that used it
-    // and still run need not do anything.
+    /// Frees every object still retired to the domain and all records.
+    /// Requires that no thread uses the domain any more: no hazard_pointer made
+    /// from it is alive and no thread is retiring into it. Threads that used it
+    /// and still run need not do anything. Blocking (the registry mutex).
     ~hazard_pointer_domain();
 
+    /// Not copyable: hazard pointers and retired objects refer to it by address.
     hazard_pointer_domain(const hazard_pointer_domain&) = delete;
+    /// Not copyable.
     hazard_pointer_domain& operator=(const hazard_pointer_domain&) = delete;
 
-    // Frees every retired object that no hazard pointer protects, taking the
-    // retired lists of all threads, not only the caller's. Objects that a
-    // concurrent scan of another thread holds at that moment are freed by that
-    // scan instead. Returns the number freed. Lock-free; never allocates.
+    /// Frees every retired object that no hazard pointer protects, taking the
+    /// retired lists of all threads, not only the caller's. Objects that a
+    /// concurrent scan of another thread holds at that moment are freed by that
+    /// scan instead. Returns the number freed. Lock-free; never allocates;
+    /// nothrow (deleters must not throw). Ordering: as a scan (the reclaimer
+    /// fence; see the header comment): an object is freed only after every
+    /// use of it under a hazard pointer happened-before the end of that
+    /// protection.
     std::size_t drain() noexcept;
 
+    /// The domain's counters. Lock-free, O(records * slots + backlog); nothrow.
     hazard_pointer_stats stats() const noexcept;
 
+    /// The current policy. Wait-free; nothrow.
     reclamation_policy policy() const noexcept;
+    /// Changes the policy for later retires (relaxed: it only decides when
+    /// scans happen, never whether an object may be freed). Wait-free; nothrow.
     void set_policy(reclamation_policy policy) noexcept;
 
 private:
@@ -218,18 +244,24 @@ private:
 #endif
 };
 
-// The process-wide domain used when none is named. It is never destroyed, so
-// objects may be retired to it even from static destructors.
+/// The process-wide domain used when none is named. It is never destroyed, so
+/// objects may be retired to it even from static destructors. Nothrow;
+/// wait-free after the first call of the process (which allocates it).
 hazard_pointer_domain& hazard_pointer_default_domain() noexcept;
 
-// A single hazard pointer: owns one hazard slot of the calling thread.
-// Movable, not copyable. Any thread may use, move and destroy it.
+/// A single hazard pointer (C++26 std::hazard_pointer): owns one hazard slot
+/// of the thread that made it. Movable, not copyable. Any thread may use,
+/// move and destroy it. Every member is wait-free and nothrow, except
+/// protect(), which is lock-free.
 class hazard_pointer {
 public:
-    // An empty hazard pointer: owns no slot, protects nothing.
+    /// An empty hazard pointer: owns no slot, protects nothing.
     hazard_pointer() noexcept = default;
 
+    /// Takes over `other`'s slot and protection; `other` becomes empty.
     hazard_pointer(hazard_pointer&& other) noexcept : slot_(std::exchange(other.slot_, nullptr)) {}
+    /// Gives this hazard pointer's slot back (ending its protection, a
+    /// release store) and takes over `other`'s.
     hazard_pointer& operator=(hazard_pointer&& other) noexcept {
         if (this != &other) {
             release();
@@ -237,12 +269,17 @@ public:
         }
         return *this;
     }
+    /// Gives the slot back, ending any protection (a release store).
     ~hazard_pointer() { release(); }
 
+    /// Whether it owns no slot (default-constructed or moved from).
     [[nodiscard]] bool empty() const noexcept { return slot_ == nullptr; }
 
-    // Returns the value of `src` at a moment when it pointed at the returned
-    // object and that object was protected. Lock-free.
+    /// Returns the value of `src` at a moment when it pointed at the returned
+    /// object and that object was protected. Lock-free (retries only while
+    /// `src` keeps changing). Ordering: `src` is re-read with acquire, so the
+    /// object's initialisation before the store that published it
+    /// happens-before the caller's reads. Requires a non-empty hazard pointer.
     template <class T>
     T* protect(const detail::atomic<T*>& src) noexcept {
         T* ptr = src.load(detail::mo_relaxed);
@@ -251,16 +288,17 @@ public:
         return ptr;
     }
 
-    // Protects `ptr` if `src` still holds it after the publish; otherwise
-    // clears the protection, stores the newer value in `ptr`, returns false.
+    /// Protects `ptr` if `src` still holds it after the publish; otherwise
+    /// clears the protection, stores the newer value in `ptr`, returns false.
+    /// Wait-free. Ordering: as protect().
     template <class T>
     bool try_protect(T*& ptr, const detail::atomic<T*>& src) noexcept {
         return try_protect(ptr, src, [](T* p) noexcept { return p; });
     }
 
-    // The same for a source that holds something other than a plain pointer
-    // (a pointer with tag bits, say): `to_pointer(value)` is the object to
-    // protect. Returns the value read, like protect above.
+    /// The same for a source that holds something other than a plain pointer
+    /// (a pointer with tag bits, say): `to_pointer(value)` is the object to
+    /// protect. Returns the value read, like protect above.
     template <class V, class ToPointer>
     V protect(const detail::atomic<V>& src, ToPointer to_pointer) noexcept {
         V value = src.load(detail::mo_relaxed);
@@ -269,6 +307,7 @@ public:
         return value;
     }
 
+    /// try_protect() for such a source: `to_pointer(value)` is the object to protect.
     template <class V, class ToPointer>
     bool try_protect(V& value, const detail::atomic<V>& src, ToPointer to_pointer) noexcept {
         const V seen = value;
@@ -284,13 +323,14 @@ public:
         return false;
     }
 
-    // Publishes `ptr` (replacing any earlier protection) and orders the
-    // publish before every later load of this thread (the reader fence).
-    // By itself this does not make `ptr` safe: it is protected once the caller
-    // has re-read, AFTER this call, a location that proves `ptr` was still
-    // reachable (try_protect re-reads its source). This is what a list walk
-    // needs when the proof is not the pointer's own source, for example the
-    // `next` of the last live node before a run of frozen nodes.
+    /// Publishes `ptr` (replacing any earlier protection) and orders the
+    /// publish before every later load of this thread (the reader fence).
+    /// By itself this does not make `ptr` safe: it is protected once the caller
+    /// has re-read, AFTER this call, a location that proves `ptr` was still
+    /// reachable (try_protect re-reads its source). This is what a list walk
+    /// needs when the proof is not the pointer's own source, for example the
+    /// `next` of the last live node before a run of frozen nodes. Wait-free.
+    /// Ordering: a release store, then a seq_cst fence.
     template <class T>
     void reset_protection(const T* ptr) noexcept {
         assert(slot_ != nullptr && "reset_protection on an empty hazard_pointer");
@@ -306,13 +346,15 @@ public:
         detail::reader_fence();
     }
 
-    // Ends protection. Release, for the same reason as above; no fence: a
-    // reclaimer that still sees the old value only keeps an object longer.
+    /// Ends protection. Wait-free. Release, for the same reason as above; no
+    /// fence: a reclaimer that still sees the old value only keeps an object
+    /// longer.
     void reset_protection(std::nullptr_t = nullptr) noexcept {
         assert(slot_ != nullptr && "reset_protection on an empty hazard_pointer");
         slot_->store(nullptr, detail::mo_release);
     }
 
+    /// Exchanges slots (and so protections) with `other`.
     void swap(hazard_pointer& other) noexcept { std::swap(slot_, other.slot_); }
 
 private:
@@ -333,17 +375,26 @@ private:
     detail::atomic<const void*>* slot_ = nullptr;
 };
 
+/// a.swap(b).
 inline void swap(hazard_pointer& a, hazard_pointer& b) noexcept { a.swap(b); }
 
-// A hazard pointer owning a slot of the calling thread's record in `domain`.
-// Throws std::bad_alloc if a new record is needed and cannot be allocated.
+/// A hazard pointer owning a slot of the calling thread's record in `domain`.
+/// Lock-free, except that the thread's first call for a domain (or one that
+/// needs more than eight slots at once) may allocate a record, and binding
+/// to a fifth non-default domain takes the registry mutex (see
+/// hazard_pointer_domain). Throws std::bad_alloc if a new record is needed
+/// and cannot be allocated; then nothing changed.
 [[nodiscard]] hazard_pointer make_hazard_pointer(
     hazard_pointer_domain& domain = hazard_pointer_default_domain());
 
-// N hazard pointers at once, like folly's hazptr_array: one lookup of the
-// thread's record and one scan for free slots instead of N. All or nothing:
-// throws std::bad_alloc (and owns no slot) if a new record is needed and
-// cannot be allocated.
+/// N hazard pointers at once, like folly's hazptr_array: one lookup of the
+/// thread's record and one scan for free slots instead of N (a sink
+/// extension; C++26 has only make_hazard_pointer).
+/// Progress: lock-free (wait-free unless a new record is needed).
+/// Exceptions: all or nothing; throws std::bad_alloc, owning no slot, if a
+/// new record is needed and cannot be allocated.
+/// \tparam N how many
+/// \param domain the domain whose records the slots come from
 template <std::size_t N>
 [[nodiscard]] std::array<hazard_pointer, N> make_hazard_pointers(hazard_pointer_domain& domain) {
     detail::atomic<const void*>* slots[N];
@@ -352,20 +403,30 @@ template <std::size_t N>
         return std::array<hazard_pointer, N>{hazard_pointer(slots[I])...};
     }(std::make_index_sequence<N>{});
 }
+/// make_hazard_pointers<N>(hazard_pointer_default_domain()).
 template <std::size_t N>
 [[nodiscard]] std::array<hazard_pointer, N> make_hazard_pointers() {
     return make_hazard_pointers<N>(hazard_pointer_default_domain());
 }
 
-// Base class of objects that can be retired. D is called as D()(T*) once the
-// object is unprotected; it must be default-constructible and nothrow-movable,
-// and must not depend on anything that may be gone by then (for example a
-// container that was destroyed meanwhile).
+/// Base class of objects that can be retired (C++26
+/// std::hazard_pointer_obj_base). D is called as D()(T*) once the object is
+/// unprotected; it must be default-constructible and nothrow-movable, must
+/// not throw, and must not depend on anything that may be gone by then (for
+/// example a container that was destroyed meanwhile).
+/// \tparam T the derived class (CRTP)
+/// \tparam D the deleter
 template <class T, class D = std::default_delete<T>>
 class hazard_pointer_obj_base : private detail::retired_object {
 public:
-    // Precondition: the object is no longer reachable by any thread that does
-    // not already protect it, and it was not retired before. Never throws.
+    /// Hands the object to `domain`, which calls `deleter` on it once no
+    /// hazard pointer protects it. Precondition: the object is no longer
+    /// reachable by any thread that does not already protect it, and it was
+    /// not retired before. Lock-free; nothrow (it allocates only for a
+    /// thread's first retire, and if that fails hands the object to the
+    /// domain instead). Every scan_threshold retires of a thread it scans,
+    /// running the deleters of the objects it frees. Ordering: the retire
+    /// happens-before the scan that frees the object.
     void retire(D deleter = D(), hazard_pointer_domain& domain = hazard_pointer_default_domain()) noexcept {
         static_assert(std::is_base_of_v<hazard_pointer_obj_base, T>, "T must derive from hazard_pointer_obj_base<T, D>");
         static_assert(std::is_nothrow_move_constructible_v<D>, "the deleter must be nothrow-movable");
@@ -375,10 +436,13 @@ public:
     }
 
 protected:
+    /// A not-yet-retired object.
     hazard_pointer_obj_base() = default;
-    // A copy is a new object: it is not retired, whatever the original is.
+    /// A copy is a new object: it is not retired, whatever the original is.
     hazard_pointer_obj_base(const hazard_pointer_obj_base&) noexcept : detail::retired_object() {}
+    /// Assignment leaves the retirement state of both objects alone.
     hazard_pointer_obj_base& operator=(const hazard_pointer_obj_base&) noexcept { return *this; }
+    /// Protected: objects are destroyed through D, never through this base.
     ~hazard_pointer_obj_base() = default;
 
 private:
