@@ -49,6 +49,11 @@ function(sink_add_library target)
   if(SINK_HAZARD_POINTER_EAGER)
     target_compile_definitions(${target} PRIVATE SINK_HAZARD_POINTER_EAGER=1)
   endif()
+  if(NOT SINK_ASYMMETRIC_FENCES)
+    # Public only so that tests know which fences to expect; the choice is
+    # made inside the library at run time, so it is not part of the ABI.
+    target_compile_definitions(${target} PUBLIC SINK_NO_ASYMMETRIC_FENCES)
+  endif()
 endfunction()
 
 # sink_enable_sanitizer(address|thread): for every target of this build.

@@ -14,9 +14,60 @@
 #include <vector>
 #endif
 
+// Asymmetric fences (hazard_pointer.hpp): Linux membarrier, except where a
+// tool must see the fences (Relacy models them, ThreadSanitizer does not know
+// membarrier) or the build turned them off.
+#if defined(__SANITIZE_THREAD__)
+#define SINK_DETAIL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SINK_DETAIL_TSAN 1
+#endif
+#endif
+#if defined(__linux__) && !defined(SINK_ATOMICS_RELACY) && !defined(SINK_DETAIL_TSAN) && \
+    !defined(SINK_NO_ASYMMETRIC_FENCES)
+#define SINK_DETAIL_MEMBARRIER 1
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#endif
+
 SINK_BEGIN_NAMESPACE
 
 namespace detail {
+
+#if defined(SINK_DETAIL_MEMBARRIER)
+bool enable_asymmetric_fences() noexcept {
+    // Private expedited: IPIs only the CPUs running this process's threads,
+    // and needs the process to register first (once, here).
+    const long commands = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (commands < 0 || (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0) {
+        return false;
+    }
+    return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+void process_wide_barrier() noexcept {
+    // Our own unlink-before-scan order first (the barrier is about the other
+    // threads), then every running thread of the process gets a full barrier.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+        // Cannot happen once registered; if it did, readers would be running
+        // without fences, so freeing anything would be unsafe.
+        std::fputs("sink: membarrier failed after registration\n", stderr);
+        std::abort();
+    }
+}
+#elif defined(SINK_ATOMICS_RELACY)
+bool enable_asymmetric_fences() noexcept { return false; }  // the model decides (hazard_pointer.hpp)
+void process_wide_barrier() noexcept { process_wide_fence(); }
+#else
+bool enable_asymmetric_fences() noexcept { return false; }
+void process_wide_barrier() noexcept { thread_fence(mo_seq_cst); }
+#endif
 
 hazard_record::hazard_record() {
     // Relaxed: the record becomes visible to other threads only through the
@@ -621,6 +672,7 @@ hazard_pointer_stats hazard_pointer_domain::stats() const noexcept {
     s.slots = s.records * detail::slots_per_record;
     s.scan_threshold = scan_threshold();
     s.backlog_bound = (2 * s.records + 1) * std::max(s.scan_threshold, s.slots + 1);
+    s.asymmetric_fences = detail::asymmetric_fences();
     return s;
 }
 

@@ -69,10 +69,19 @@
 // release store, so everything the reader did with the object happens-before
 // the reclaimer's acquire load that finds the slot changed, and therefore
 // before the object is freed.
-// The two fences are detail::reader_fence() and detail::reclaimer_fence():
-// the one place where asymmetric fences (a compiler-only fence for the reader,
-// a process-wide barrier such as membarrier for the reclaimer) can go later,
-// with no change to this interface.
+// The two fences are detail::reader_fence() and detail::reclaimer_fence().
+// Where the kernel offers it (Linux membarrier, private expedited), they are
+// asymmetric: the reader's fence is a compiler-only fence, and the reclaimer's
+// is a process-wide barrier that makes every running thread of the process
+// execute a full memory barrier (a thread that is not running passed one at
+// its context switch). The argument above holds unchanged: whichever of the
+// reader's publish and the barrier comes first, the barrier orders the
+// reader's store before its re-read as the reader's own fence did. Readers
+// publish on every step of every walk, and reclaimers scan once per many
+// retires, so the cost moves to the rare side (docs/performance.md, lever 3).
+// The library decides once per process (detail::asymmetric_fences()); Relacy
+// builds, ThreadSanitizer builds, other systems and SINK_ASYMMETRIC_FENCES=OFF
+// keep the symmetric seq_cst fences, which those tools can check.
 #pragma once
 
 #include <array>
@@ -94,11 +103,43 @@ class hazard_pointer_domain;
 
 namespace detail {
 
+// Registers the process for process-wide barriers; true if they are
+// available and the library was built to use them. Called once, through
+// asymmetric_fences().
+bool enable_asymmetric_fences() noexcept;
+// The process-wide barrier (membarrier); only called when enabled.
+void process_wide_barrier() noexcept;
+
+// Whether this process uses asymmetric fences. Decided once: a function-local
+// static is initialised exactly once and every thread sees the initialised
+// value, so no reader can use the compiler-only fence while a reclaimer uses
+// the symmetric one. Under Relacy a build chooses: symmetric by default, and
+// with SINK_RELACY_ASYMMETRIC_FENCES the asymmetric form, the barrier modelled
+// by rl::systemwide_fence (tests/relacy, the *_asymmetric scenarios).
+inline bool asymmetric_fences() noexcept {
+#if defined(SINK_ATOMICS_RELACY)
+#if defined(SINK_RELACY_ASYMMETRIC_FENCES)
+    return true;
+#else
+    return false;
+#endif
+#else
+    static const bool enabled = enable_asymmetric_fences();
+    return enabled;
+#endif
+}
+
 // Orders the reader's publish (a store to its slot) before its validating
 // re-read of the source. Pairs with reclaimer_fence(); see the header comment.
+// Asymmetric: only the compiler must keep the order; the reclaimer's barrier
+// makes the hardware keep it.
 inline void reader_fence() noexcept {
     if constexpr (!fault::no_reader_fence) {
-        thread_fence(mo_seq_cst);
+        if (asymmetric_fences()) {
+            compiler_fence(mo_seq_cst);
+        } else {
+            thread_fence(mo_seq_cst);
+        }
     }
 }
 
@@ -106,7 +147,11 @@ inline void reader_fence() noexcept {
 // reclaimer's reads of the hazard slots. Pairs with reader_fence().
 inline void reclaimer_fence() noexcept {
     if constexpr (!fault::no_reclaimer_fence) {
-        thread_fence(mo_seq_cst);
+        if (asymmetric_fences()) {
+            process_wide_barrier();
+        } else {
+            thread_fence(mo_seq_cst);
+        }
     }
 }
 
@@ -131,6 +176,7 @@ struct hazard_pointer_stats {
     std::size_t slots = 0;            ///< H = records * slots_per_record
     std::size_t scan_threshold = 0;   ///< R: retires between two scans of a thread
     std::size_t backlog_bound = 0;    ///< (2 * records + 1) * max(R, H + 1)
+    bool asymmetric_fences = false;   ///< readers fence for the compiler only; scans use membarrier
 };
 
 /// A set of hazard records and retired objects. Most programs only use the

@@ -288,6 +288,23 @@ TEST(HazardPointerReclamation, DefaultDomainReclaims) {
 // ---------------------------------------------------------------------------
 // Records: slots, reuse, thread exit.
 
+// Asymmetric fences are on wherever the library can use them (Linux, not
+// under ThreadSanitizer or Relacy, not turned off): a build that silently
+// lost them would pay a full fence on every publish again.
+TEST(HazardPointerFences, AsymmetricWhereAvailable) {
+    hazard_pointer_domain domain;
+    bool expected = false;
+#if defined(__linux__) && !defined(SINK_NO_ASYMMETRIC_FENCES) && !defined(__SANITIZE_THREAD__)
+    expected = true;
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+    expected = false;
+#endif
+#endif
+#endif
+    EXPECT_EQ(domain.stats().asymmetric_fences, expected);
+}
+
 TEST(HazardPointerRecords, SlotsAreReused) {
     hazard_pointer_domain domain;
     for (int i = 0; i < 1000; ++i) {

@@ -123,6 +123,8 @@ private:
 
 inline void thread_fence(memory_order mo, SINK_RL_HERE) { rl::atomic_thread_fence(mo, where); }
 inline void compiler_fence(memory_order mo, SINK_RL_HERE) { rl::atomic_signal_fence(mo, where); }
+// Relacy's model of a process-wide barrier (membarrier, FlushProcessWriteBuffers).
+inline void process_wide_fence(SINK_RL_HERE) { rl::systemwide_fence(where); }
 
 // A plain shared variable: Relacy reports a data race on any unordered pair of
 // accesses of which one is a write.
