@@ -10,6 +10,7 @@
 // stream is the benchmark's own (bench/driver/workload.cpp), and the program
 // prints the map's resize counters, so a lever that changes the amount of
 // work rather than its cost shows up as such.
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +28,7 @@ namespace {
 using map_type = sink::concurrent_map<std::uint64_t, std::uint64_t, sink_bench::key_hash, sink_bench::key_equal>;
 
 int usage() {
-    std::fprintf(stderr, "usage: sink-bench-profile R|W1|W2|W4|W7a|W7b|W3 [--divisor=N] [--calls=N]\n");
+    std::fprintf(stderr, "usage: sink-bench-profile R|W1|W2|W4|W7a|W7b|W3 [--divisor=N] [--calls=N] [--grow=N]\n");
     return 2;
 }
 
@@ -37,10 +38,12 @@ int main(int argc, char** argv) {
     if (argc < 2) return usage();
     const std::string_view id = argv[1];
     std::size_t divisor = 1, calls = 1'000'000;
+    sink::concurrent_map_options options;
     for (int i = 2; i < argc; ++i) {
         const std::string_view a = argv[i];
         if (a.starts_with("--divisor=")) divisor = std::stoul(std::string(a.substr(10)));
         else if (a.starts_with("--calls=")) calls = std::stoul(std::string(a.substr(8)));
+        else if (a.starts_with("--grow=")) options.grow_on_insert_count = std::stoul(std::string(a.substr(7)));
         else return usage();
     }
     sink_bench::shrink_workloads(divisor);
@@ -52,7 +55,7 @@ int main(int argc, char** argv) {
     }
     if (w == nullptr) return usage();
 
-    map_type map;
+    map_type map(options);
     for (std::uint64_t k = 0; k < w->prefill; ++k) map.store(2 * k, k);
     const auto stream = sink_bench::make_stream(*w, w->shape == sink_bench::workload_shape::fill ? 0 : calls);
     const sink::concurrent_map_stats before = map.stats();
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
     std::uint64_t hits = 0;
     CALLGRIND_ZERO_STATS;
     CALLGRIND_TOGGLE_COLLECT;
+    const auto start = std::chrono::steady_clock::now();
     if (w->shape == sink_bench::workload_shape::fill) {
         for (std::uint64_t k = 0; k < w->key_space; ++k) hits += map.load_or_store(k, k).second ? 0 : 1;
     } else {
@@ -73,16 +77,19 @@ int main(int argc, char** argv) {
             }
         }
     }
+    const auto stop = std::chrono::steady_clock::now();
     CALLGRIND_TOGGLE_COLLECT;
 
     const sink::concurrent_map_stats after = map.stats();
     std::printf("%s: %zu calls, %llu hits, %zu entries; grows %llu, shrinks %llu, waypoints created %llu, "
-                "table width %u\n",
+                "table width %u; %.0f ns per call (one run: a hint, not a measure)\n",
                 std::string(id).c_str(), w->shape == sink_bench::workload_shape::fill ? w->key_space : stream.size(),
                 static_cast<unsigned long long>(hits), map.size(),
                 static_cast<unsigned long long>(after.grows - before.grows),
                 static_cast<unsigned long long>(after.shrinks - before.shrinks),
                 static_cast<unsigned long long>(after.waypoints_created - before.waypoints_created),
-                after.table_width);
+                after.table_width,
+                std::chrono::duration<double, std::nano>(stop - start).count() /
+                    static_cast<double>(w->shape == sink_bench::workload_shape::fill ? w->key_space : stream.size()));
     return 0;
 }
