@@ -90,6 +90,11 @@ constexpr std::size_t hazards_per_pass = 256;
 // The lazy policy's scan threshold never drops below this, so that a lone
 // thread does not scan every few retires.
 constexpr std::size_t min_scan_threshold = 64;
+// With asymmetric fences every scan starts with a process-wide barrier, which
+// interrupts every other running thread of the process (an IPI; on a VM an
+// exit to the hypervisor). Scanning every 64 retires halved the throughput of
+// two threads that write (docs/performance.md, lever 3); this amortises it.
+constexpr std::size_t min_scan_threshold_asymmetric = 1024;
 
 #if !defined(SINK_ATOMICS_RELACY)
 
@@ -505,7 +510,7 @@ std::size_t hazard_pointer_domain::scan_threshold() const noexcept {
         return 1;
     }
     const std::size_t hazards = record_count_.load(detail::mo_relaxed) * detail::slots_per_record;
-    return std::max(2 * hazards, min_scan_threshold);
+    return std::max(2 * hazards, detail::asymmetric_fences() ? min_scan_threshold_asymmetric : min_scan_threshold);
 }
 
 void hazard_pointer_domain::retire(retired_object* object) noexcept {
