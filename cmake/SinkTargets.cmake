@@ -84,6 +84,31 @@ function(sink_add_gtest target)
     DISCOVERY_TIMEOUT 60)
 endfunction()
 
+# sink_add_sub_build(<test> <build-dir> <label> <ctest-label-regex> <cmake options...>)
+# Configures, builds and tests sink again in <build-dir> with the given
+# options (ctest --build-and-test), as one CTest test labelled <label> that
+# runs the sub-build's tests whose labels match the regex.
+function(sink_add_sub_build test build_dir label test_labels)
+  set(build_type ${CMAKE_BUILD_TYPE})
+  if(NOT build_type)
+    set(build_type RelWithDebInfo)
+  endif()
+  add_test(NAME ${test}
+    COMMAND ${CMAKE_CTEST_COMMAND}
+      --build-and-test ${PROJECT_SOURCE_DIR} ${build_dir}
+      --build-generator ${CMAKE_GENERATOR}
+      --build-project sink
+      --build-options
+        -DCMAKE_BUILD_TYPE=${build_type}
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${CMAKE_CXX_FLAGS_RELWITHDEBINFO}"
+        ${ARGN}
+      --test-command ${CMAKE_CTEST_COMMAND} -L "${test_labels}" --output-on-failure --no-tests=error)
+  set_tests_properties(${test} PROPERTIES
+    LABELS ${label}
+    TIMEOUT 2700
+    ENVIRONMENT "CMAKE_BUILD_PARALLEL_LEVEL=2")
+endfunction()
+
 # sink_add_sanitizer_suite(<label> address|thread)
 # Configures, builds and runs sink's test suites in a sub-build with the
 # sanitizer, as one CTest test labelled <label>; inside the sub-build every
@@ -96,30 +121,14 @@ function(sink_add_sanitizer_suite label kind)
     find_program(SINK_CLANGXX NAMES clang++ clang++-14 REQUIRED)
     set(compiler_options -DCMAKE_CXX_COMPILER=${SINK_CLANGXX})
   endif()
-  set(build_type ${CMAKE_BUILD_TYPE})
-  if(NOT build_type)
-    set(build_type RelWithDebInfo)
-  endif()
-  add_test(NAME ${label}.suite
-    COMMAND ${CMAKE_CTEST_COMMAND}
-      --build-and-test ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/${label}-build
-      --build-generator ${CMAKE_GENERATOR}
-      --build-project sink
-      --build-options
-        -DCMAKE_BUILD_TYPE=${build_type}
-        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${CMAKE_CXX_FLAGS_RELWITHDEBINFO}"
-        -DSINK_SANITIZE=${kind}
-        -DSINK_HAZARD_POINTER_EAGER=ON
-        -DSINK_BUILD_SANITIZER_SUITES=OFF
-        -DSINK_BUILD_RELACY=OFF
-        -DSINK_BUILD_EXAMPLES=OFF
-        -DSINK_WARNINGS_AS_ERRORS=${SINK_WARNINGS_AS_ERRORS}
-        ${compiler_options}
-      --test-command ${CMAKE_CTEST_COMMAND} -L ${label} --output-on-failure --no-tests=error)
-  set_tests_properties(${label}.suite PROPERTIES
-    LABELS ${label}
-    TIMEOUT 2700
-    ENVIRONMENT "CMAKE_BUILD_PARALLEL_LEVEL=2")
+  sink_add_sub_build(${label}.suite ${CMAKE_BINARY_DIR}/${label}-build ${label} ${label}
+    -DSINK_SANITIZE=${kind}
+    -DSINK_HAZARD_POINTER_EAGER=ON
+    -DSINK_BUILD_SANITIZER_SUITES=OFF
+    -DSINK_BUILD_RELACY=OFF
+    -DSINK_BUILD_EXAMPLES=OFF
+    -DSINK_WARNINGS_AS_ERRORS=${SINK_WARNINGS_AS_ERRORS}
+    ${compiler_options})
 endfunction()
 
 # sink_add_compiler_suite(<label>)
@@ -133,34 +142,18 @@ endfunction()
 # libc++ and libc++abi.
 function(sink_add_compiler_suite label)
   find_program(SINK_CLANGXX NAMES clang++ clang++-14 REQUIRED)
-  set(build_type ${CMAKE_BUILD_TYPE})
-  if(NOT build_type)
-    set(build_type RelWithDebInfo)
-  endif()
-  add_test(NAME ${label}.clang_libcxx
-    COMMAND ${CMAKE_CTEST_COMMAND}
-      --build-and-test ${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR}/${label}-clang-libcxx-build
-      --build-generator ${CMAKE_GENERATOR}
-      --build-project sink
-      --build-options
-        -DCMAKE_BUILD_TYPE=${build_type}
-        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=${CMAKE_CXX_FLAGS_RELWITHDEBINFO}"
-        -DCMAKE_CXX_COMPILER=${SINK_CLANGXX}
-        -DCMAKE_CXX_FLAGS=-stdlib=libc++
-        -DSINK_GTEST_FROM_SOURCE=ON
-        "-DSINK_GTEST_SOURCE_DIR=${SINK_GTEST_SOURCE_DIR}"
-        -DSINK_WARNINGS_AS_ERRORS=ON
-        -DSINK_BUILD_TESTS=ON
-        -DSINK_BUILD_EXAMPLES=ON
-        -DSINK_BUILD_RELACY=OFF
-        -DSINK_BUILD_STRESS=OFF
-        -DSINK_BUILD_BENCH=OFF
-        -DSINK_BUILD_SANITIZER_SUITES=OFF
-        -DSINK_BUILD_COMPILER_SUITES=OFF
-        -DSINK_BUILD_PACKAGE_TESTS=OFF
-      --test-command ${CMAKE_CTEST_COMMAND} -L "^(unit|examples)$" --output-on-failure --no-tests=error)
-  set_tests_properties(${label}.clang_libcxx PROPERTIES
-    LABELS ${label}
-    TIMEOUT 2700
-    ENVIRONMENT "CMAKE_BUILD_PARALLEL_LEVEL=2")
+  sink_add_sub_build(${label}.clang_libcxx ${CMAKE_BINARY_DIR}/${label}-clang-libcxx-build ${label} "^(unit|examples)$"
+    -DCMAKE_CXX_COMPILER=${SINK_CLANGXX}
+    -DCMAKE_CXX_FLAGS=-stdlib=libc++
+    -DSINK_GTEST_FROM_SOURCE=ON
+    "-DSINK_GTEST_SOURCE_DIR=${SINK_GTEST_SOURCE_DIR}"
+    -DSINK_WARNINGS_AS_ERRORS=ON
+    -DSINK_BUILD_TESTS=ON
+    -DSINK_BUILD_EXAMPLES=ON
+    -DSINK_BUILD_RELACY=OFF
+    -DSINK_BUILD_STRESS=OFF
+    -DSINK_BUILD_BENCH=OFF
+    -DSINK_BUILD_SANITIZER_SUITES=OFF
+    -DSINK_BUILD_COMPILER_SUITES=OFF
+    -DSINK_BUILD_PACKAGE_TESTS=OFF)
 endfunction()

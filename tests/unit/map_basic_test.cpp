@@ -46,14 +46,7 @@ protected:
     using V = typename P::value;
     using map_type = concurrent_map<K, V>;
 
-    static concurrent_map_options tiny(hazard_pointer_domain& d) {
-        concurrent_map_options o;
-        o.grow_on_insert_count = 2;  // grows and shrinks all the time
-        o.grow_min_load_percent = 0;
-        o.shrink_max_load_percent = 0;
-        o.domain = &d;
-        return o;
-    }
+    static concurrent_map_options tiny(hazard_pointer_domain& d) { return sink_test::resizing_options(d); }
 
     void TearDown() override {
         domain.drain();

@@ -29,12 +29,7 @@ using sink_test::counted;
 
 class MapDropIn : public ::testing::Test {
 protected:
-    concurrent_map_options tiny() {
-        concurrent_map_options o;
-        o.grow_on_insert_count = 2;  // grows and shrinks all the time
-        o.domain = &domain;
-        return o;
-    }
+    concurrent_map_options tiny() { return sink_test::resizing_options(domain); }
     void TearDown() override {
         domain.drain();
         EXPECT_EQ(domain.stats().backlog, 0u);

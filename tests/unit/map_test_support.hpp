@@ -13,7 +13,22 @@
 #include <string>
 #include <string_view>
 
+#include "sink/concurrent_map_options.hpp"
+
 namespace sink_test {
+
+// Options for a tiny map whose table grows and shrinks all the time: small
+// sections, and no load conditions on the resizes (with them a small map
+// under churn would keep its table, which is the point in production and
+// not in these tests).
+inline sink::concurrent_map_options resizing_options(sink::hazard_pointer_domain& domain) {
+    sink::concurrent_map_options o;
+    o.grow_on_insert_count = 2;
+    o.grow_min_load_percent = 0;
+    o.shrink_max_load_percent = 0;
+    o.domain = &domain;
+    return o;
+}
 
 // Every construction and destruction is counted; live() must return to zero.
 struct counted {
