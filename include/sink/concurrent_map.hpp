@@ -219,9 +219,7 @@ public:
         requires std::constructible_from<Key, K&&> && std::constructible_from<T, V&&>
     void store(K&& key, V&& value) {
         const Key& k = key;
-        core_.write(
-            k, core_.order_of(k), [](entry* live) { return live ? decision::replace : decision::insert; },
-            [&] { return make(std::forward<K>(key), std::forward<V>(value)); });
+        insert_or_assign_impl(k, std::forward<K>(key), std::forward<V>(value));
     }
 
     /// Stores `value` unless `key` is present (Go's LoadOrStore). Returns the
@@ -232,14 +230,15 @@ public:
     {
         std::optional<T> result;
         bool loaded = false;
+        const std::uint64_t order = core_.order_of(key);
         core_.write(
-            key, core_.order_of(key),
+            key, order,
             [&](entry* live) {
                 loaded = live != nullptr;
                 result.emplace(live ? live->value.second : value);
                 return live ? decision::keep : decision::insert;
             },
-            [&] { return make(key, value); });
+            [&] { return make(order, key, value); });
         return {std::move(*result), loaded};
     }
 
@@ -248,8 +247,9 @@ public:
     template <class V = T>
         requires std::copy_constructible<T> && std::constructible_from<T, V&&>
     std::optional<T> exchange(const Key& key, V&& value) {
-        return write_returning_previous(key, decision::insert, decision::replace,
-                                        [&] { return make(key, std::forward<V>(value)); });
+        const std::uint64_t order = core_.order_of(key);
+        return write_returning_previous(key, order, decision::insert, decision::replace,
+                                        [&] { return make(order, key, std::forward<V>(value)); });
     }
 
     /// Replaces the value of `key` by `desired` if it equals `expected`
@@ -258,13 +258,14 @@ public:
     template <class V = T>
         requires std::equality_comparable<T> && std::constructible_from<T, V&&>
     bool compare_and_swap(const Key& key, const T& expected, V&& desired) {
+        const std::uint64_t order = core_.order_of(key);
         return core_.write(
-                   key, core_.order_of(key),
+                   key, order,
                    [&](entry* live) {
                        return live != nullptr && live->value.second == expected ? decision::replace
                                                                                  : decision::keep;
                    },
-                   [&] { return make(key, std::forward<V>(desired)); }) == decision::replace;
+                   [&] { return make(order, key, std::forward<V>(desired)); }) == decision::replace;
     }
 
     /// Erases `key`; returns whether it was present (Go's Delete). Returns
@@ -356,10 +357,7 @@ public:
         // A pair with a non-const key, so the node can take the key by move.
         std::pair<Key, T> kv(std::forward<Args>(args)...);
         const std::uint64_t order = core_.order_of(kv.first);
-        return insert_absent(kv.first, order, [&] {
-            return types::make_entry(order, std::piecewise_construct, std::forward_as_tuple(std::move(kv.first)),
-                                     std::forward_as_tuple(std::move(kv.second)));
-        });
+        return insert_absent(kv.first, order, [&] { return make(order, std::move(kv.first), std::move(kv.second)); });
     }
 
     /// Inserts `key` with the value built from `args` unless `key` is
@@ -686,11 +684,12 @@ public:
     };
 
 private:
-    template <class K, class V>
-    entry* make(K&& key, V&& value) const {
-        const Key& k = key;
-        return types::make_entry(core_.order_of(k), std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
-                                 std::forward_as_tuple(std::forward<V>(value)));
+    // A new node of `key` (hashed to `order` by the caller, once per call)
+    // with the value built from `value_args`.
+    template <class K, class... Args>
+    static entry* make(std::uint64_t order, K&& key, Args&&... value_args) {
+        return types::make_entry(order, std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
+                                 std::forward_as_tuple(std::forward<Args>(value_args)...));
     }
 
     // The write behind every insert-unless-present call. `make` runs only
@@ -708,10 +707,8 @@ private:
     template <class L, class K, class... Args>
     bool try_emplace_impl(const L& lookup, K&& key, Args&&... args) {
         const std::uint64_t order = core_.order_of(lookup);
-        return insert_absent(lookup, order, [&] {
-            return types::make_entry(order, std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
-                                     std::forward_as_tuple(std::forward<Args>(args)...));
-        });
+        return insert_absent(lookup, order,
+                             [&] { return make(order, std::forward<K>(key), std::forward<Args>(args)...); });
     }
 
     template <class L, class K, class M>
@@ -719,20 +716,17 @@ private:
         const std::uint64_t order = core_.order_of(lookup);
         return core_.write(
                    lookup, order, [](entry* live) { return live ? decision::replace : decision::insert; },
-                   [&] {
-                       return types::make_entry(order, std::piecewise_construct,
-                                                std::forward_as_tuple(std::forward<K>(key)),
-                                                std::forward_as_tuple(std::forward<M>(value)));
-                   }) == decision::insert;
+                   [&] { return make(order, std::forward<K>(key), std::forward<M>(value)); }) == decision::insert;
     }
 
     // A write that copies the previous value out before it acts (so a
     // throwing copy leaves the map unchanged), and returns the copy.
     template <class K, class Make>
-    std::optional<T> write_returning_previous(const K& key, decision if_absent, decision if_present, Make&& make) {
+    std::optional<T> write_returning_previous(const K& key, std::uint64_t order, decision if_absent,
+                                              decision if_present, Make&& make) {
         std::optional<T> previous;
         core_.write(
-            key, core_.order_of(key),
+            key, order,
             [&](entry* live) {
                 previous.reset();
                 if (live == nullptr) {
@@ -783,7 +777,8 @@ private:
     }
     template <class K>
     std::optional<T> load_and_erase_impl(const K& key) {
-        return write_returning_previous(key, decision::keep, decision::erase, []() -> entry* { return nullptr; });
+        return write_returning_previous(key, core_.order_of(key), decision::keep, decision::erase,
+                                        []() -> entry* { return nullptr; });
     }
     template <class K>
     bool compare_and_erase_impl(const K& key, const T& expected) {
