@@ -279,6 +279,9 @@ void hazard_pointer_domain::set_policy(reclamation_policy policy) noexcept {
 }
 
 hazard_record* hazard_pointer_domain::acquire_record() {
+    // Decide the fence form before this thread gets its first slot, so its
+    // publishes take the reader's fast form from the start (hazard_pointer.hpp).
+    (void)detail::asymmetric_fences();
     for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
         if (r->in_use.load(detail::mo_relaxed)) {
             continue;

@@ -85,6 +85,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -110,12 +111,24 @@ bool enable_asymmetric_fences() noexcept;
 // The process-wide barrier (membarrier); only called when enabled.
 void process_wide_barrier() noexcept;
 
+// The readers' copy of the decision below: 0 until it is made, then 1
+// (symmetric) or 2 (asymmetric), and never changed again. Not a model-checked
+// variable: Relacy builds decide at compile time.
+inline std::atomic<unsigned char> reader_fence_mode{0};
+
 // Whether this process uses asymmetric fences. Decided once: a function-local
 // static is initialised exactly once and every thread sees the initialised
-// value, so no reader can use the compiler-only fence while a reclaimer uses
-// the symmetric one. Under Relacy a build chooses: symmetric by default, and
-// with SINK_RELACY_ASYMMETRIC_FENCES the asymmetric form, the barrier modelled
-// by rl::systemwide_fence (tests/relacy, the *_asymmetric scenarios).
+// value. Reclaimers always ask here. Readers read reader_fence_mode instead
+// (one load, where the static costs a guard check on every publish; lever 7
+// of docs/performance.md): a reader that reads 0 uses the seq_cst fence,
+// which is safe whatever reclaimers do, and one that reads 2 knows this
+// function returns true to every reclaimer from then on. So no reader uses the
+// compiler-only fence while a reclaimer uses the symmetric one. The domain
+// decides when it makes a thread's first record, before any slot is handed
+// out, so readers take the fast form from their first publish.
+// Under Relacy a build chooses: symmetric by default, and with
+// SINK_RELACY_ASYMMETRIC_FENCES the asymmetric form, the barrier modelled by
+// rl::systemwide_fence (tests/relacy, the *_asymmetric scenarios).
 inline bool asymmetric_fences() noexcept {
 #if defined(SINK_ATOMICS_RELACY)
 #if defined(SINK_RELACY_ASYMMETRIC_FENCES)
@@ -124,8 +137,23 @@ inline bool asymmetric_fences() noexcept {
     return false;
 #endif
 #else
-    static const bool enabled = enable_asymmetric_fences();
+    static const bool enabled = [] {
+        const bool e = enable_asymmetric_fences();
+        // Relaxed: readers need no order with anything else (see above).
+        reader_fence_mode.store(e ? 2 : 1, std::memory_order_relaxed);
+        return e;
+    }();
     return enabled;
+#endif
+}
+
+// Whether a reader may use the compiler-only fence: only once the decision is
+// known to be asymmetric.
+inline bool reader_fence_is_compiler_only() noexcept {
+#if defined(SINK_ATOMICS_RELACY)
+    return asymmetric_fences();
+#else
+    return reader_fence_mode.load(std::memory_order_relaxed) == 2;
 #endif
 }
 
@@ -135,7 +163,7 @@ inline bool asymmetric_fences() noexcept {
 // makes the hardware keep it.
 inline void reader_fence() noexcept {
     if constexpr (!fault::no_reader_fence) {
-        if (asymmetric_fences()) {
+        if (reader_fence_is_compiler_only()) {
             compiler_fence(mo_seq_cst);
         } else {
             thread_fence(mo_seq_cst);

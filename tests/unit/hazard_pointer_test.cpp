@@ -302,6 +302,12 @@ TEST(HazardPointerFences, AsymmetricWhereAvailable) {
 #endif
 #endif
 #endif
+    // Readers follow the decision from their first publish on: the domain
+    // makes it before it hands out the first slot. (Checked first: the test
+    // runs in a process of its own, and stats() below would decide too.)
+    hazard_pointer hp = make_hazard_pointer(domain);
+    EXPECT_EQ(sink::detail::reader_fence_mode.load(), expected ? 2 : 1);
+    EXPECT_EQ(sink::detail::reader_fence_is_compiler_only(), expected);
     EXPECT_EQ(domain.stats().asymmetric_fences, expected);
 }
 
