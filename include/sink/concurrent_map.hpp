@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "sink/detail/map_core.hpp"
+#include "sink/detail/shared_protection.hpp"
 #include "sink/hazard_pointer.hpp"
 
 SINK_BEGIN_NAMESPACE
@@ -596,9 +597,11 @@ public:
 
     /// A forward iterator over the entries, weakly consistent (see range()).
     /// It holds a hazard pointer on the entry it points at, so the entry
-    /// stays readable while the iterator does, even if it is erased. Two
-    /// iterators are equal when they point at the same node (or both at
-    /// the end). Copying takes a new hazard pointer.
+    /// stays readable while the iterator does, even if it is erased. Copies
+    /// share that hazard pointer (a copy cannot protect an entry that may be
+    /// erased and retired already; see docs/hazard_pointers.md), so copying
+    /// and postfix `++` allocate a small shared block instead. Two iterators
+    /// are equal when they point at the same node (or both at the end).
     class const_iterator {
     public:
         using iterator_category = std::forward_iterator_tag;  ///< forward
@@ -609,23 +612,23 @@ public:
 
         /// The end iterator.
         const_iterator() noexcept = default;
-        /// Points at the same entry with a hazard pointer of its own.
-        /// Lock-free; may throw std::bad_alloc (hazard-pointer record).
-        const_iterator(const const_iterator& other) : core_(other.core_), pos_(other.pos_) {
-            if (other.entry_ != nullptr) {
-                hp_ = make_hazard_pointer(core_->domain());
-                hp_.reset_protection(other.entry_);  // other protects it meanwhile
-                entry_ = other.entry_;
+        /// Points at the same entry, sharing `other`'s protection. Wait-free;
+        /// nothrow.
+        const_iterator(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff)
+            : core_(other.core_), hp_(other.hp_), entry_(other.entry_), pos_(other.pos_) {
+            if constexpr (detail::fault::unvalidated_handoff) {
+                if (entry_ != nullptr) {  // the fault: a slot of its own, published without validation
+                    hazard_pointer own = make_hazard_pointer(core_->domain());
+                    own.reset_protection(entry_);
+                    hp_ = detail::shared_protection(own);
+                }
             }
         }
         /// Takes over `other`'s position and protection. Nothrow.
         const_iterator(const_iterator&& other) noexcept = default;
-        /// As the copy constructor; strong guarantee.
-        const_iterator& operator=(const const_iterator& other) {
-            if (this != &other) {
-                const_iterator copy(other);
-                *this = std::move(copy);
-            }
+        /// As the copy constructor. Nothrow.
+        const_iterator& operator=(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff) {
+            *this = const_iterator(other);
             return *this;
         }
         /// As the move constructor. Nothrow.
@@ -637,12 +640,17 @@ public:
         pointer operator->() const noexcept { return &entry_->value; }
 
         /// Moves to the next entry (or the end). Lock-free; throws the
-        /// lookup's exceptions.
+        /// lookup's exceptions and std::bad_alloc (then the iterator is
+        /// unchanged).
         const_iterator& operator++() {
             typename core::cursor c(core_->domain());
-            c.hp_anchor.reset_protection(entry_);  // hp_ protects it meanwhile
+            // A second publish of entry_, validated by begin_at: its load of
+            // entry_->next, after the publish, shows entry_ live (so still in
+            // the list) or makes the walk start afresh from the table.
+            c.hp_anchor.reset_protection(entry_);
             const bool from_here = c.begin_at(const_cast<entry*>(entry_)) == detail::step_result::ok;
-            settle(c, core_->first_after(c, pos_, !from_here));
+            typename core::position pos = pos_;
+            settle(c, core_->first_after(c, pos, !from_here), pos);
             return *this;
         }
         /// Moves to the next entry and returns a copy of the iterator before.
@@ -661,24 +669,28 @@ public:
         friend class concurrent_map;
         explicit const_iterator(const core* map) : core_(map) {
             typename core::cursor c(core_->domain());
-            settle(c, core_->first_after(c, pos_, true));
+            typename core::position pos;
+            settle(c, core_->first_after(c, pos, true), pos);
         }
-        void settle(typename core::cursor& c, bool found) {
+        // Takes c's entry (protected by c.hp_cur since the walk validated it)
+        // by moving that very slot here: no second publish.
+        void settle(typename core::cursor& c, bool found, const typename core::position& pos) {
             if (!found) {
-                hp_ = hazard_pointer();
+                hp_.reset();
                 entry_ = nullptr;
                 return;
             }
-            if (hp_.empty()) {
-                hp_ = make_hazard_pointer(core_->domain());
+            if (hp_.unique()) {
+                hp_.slot().swap(c.hp_cur);  // our old entry goes with the cursor's slot
+            } else {
+                hp_ = detail::shared_protection(c.hp_cur);  // may throw: then nothing changed
             }
             entry_ = static_cast<const entry*>(c.cur);
-            hp_.reset_protection(entry_);  // c.hp_cur protects it meanwhile
-            pos_ = typename core::position{entry_->order, entry_->stamp};
+            pos_ = pos;
         }
 
         const core* core_ = nullptr;
-        hazard_pointer hp_;
+        detail::shared_protection hp_;
         const entry* entry_ = nullptr;
         typename core::position pos_{};
     };

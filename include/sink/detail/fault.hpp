@@ -79,5 +79,29 @@ inline constexpr bool early_table_retire = true;  // a resize retires the old ta
 inline constexpr bool early_table_retire = false;
 #endif
 
+#ifdef SINK_FAULT_STAMP_BEFORE_LINK
+inline constexpr bool stamp_before_link = true;  // a new key is stamped before its insert CAS, not after (item 11)
+#else
+inline constexpr bool stamp_before_link = false;
+#endif
+
+#ifdef SINK_FAULT_FROZEN_CLOCK
+inline constexpr bool frozen_clock = true;  // the stamp clock never advances: every stamp is the same
+#else
+inline constexpr bool frozen_clock = false;
+#endif
+
+#ifdef SINK_FAULT_UNVALIDATED_HANDOFF
+inline constexpr bool unvalidated_handoff = true;  // a hazard pointer copied from another slot is trusted (item 10)
+#else
+inline constexpr bool unvalidated_handoff = false;
+#endif
+
+#ifdef SINK_FAULT_UNHELPED_WAYPOINT_DELETE
+inline constexpr bool unhelped_waypoint_delete = true;  // a waypoint marked dead is left for its deleter to freeze (item 12)
+#else
+inline constexpr bool unhelped_waypoint_delete = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE

@@ -188,9 +188,7 @@ public:
             return;
         }
         for (;;) {
-            const entry* e = static_cast<const entry*>(c.cur);
-            pos = position{e->order, e->stamp};
-            if (!f(e->value)) {
+            if (!f(static_cast<const entry*>(c.cur)->value)) {
                 return;
             }
             if (!next_after(c, pos)) {
@@ -199,20 +197,23 @@ public:
         }
     }
 
-    // Position of an iterator: (order, stamp) of the last entry it yielded.
+    // Position of an iterator: (order, stamp) of the last entry it yielded;
+    // the start of the list before the first.
     struct position {
         std::uint64_t order = 0;
         std::uint64_t stamp = 0;
     };
-    static bool after(const node* n, const position& pos) noexcept {
-        if (n->order != pos.order) {
-            return n->order > pos.order;
-        }
-        return static_cast<const entry*>(n)->stamp < pos.stamp;
-    }
     // Moves c to the first live entry after `pos` (starting afresh from the
-    // table when `restart`); false at the end of the list.
-    bool first_after(cursor& c, const position& pos, bool restart) const {
+    // table when `restart`) and sets `pos` to its position; false at the end
+    // of the list.
+    //
+    // An entry is after `pos` if its order is higher, or equal with a lower
+    // stamp. Its stamp is read (stamped if need be) BEFORE the load of its
+    // `next` that shows it live, and that load is the one the yield relies
+    // on: then no entry of the same key linked later can carry a lower stamp
+    // (docs/design.md, "iteration"), which is what keeps a restart from
+    // yielding the key again.
+    bool first_after(cursor& c, position& pos, bool restart) const {
         for (;;) {
             if (restart) {
                 find_start(c, pos.order);
@@ -220,11 +221,20 @@ public:
             restart = true;
             for (;;) {
                 c.examine();
-                if (c.cur->order == end_order) {
+                node* n = c.cur;
+                if (n->order == end_order) {
                     return false;
                 }
-                if (!is_frozen(c.cur_link) && is_entry_order(c.cur->order) && after(c.cur, pos)) {
-                    return true;
+                if (!is_frozen(c.cur_link) && is_entry_order(n->order) && n->order >= pos.order) {
+                    const std::uint64_t stamp = stamp_of(static_cast<entry*>(n));
+                    c.examine();  // the load after the stamp (see above)
+                    if (is_frozen(c.cur_link)) {
+                        continue;  // frozen meanwhile: step over it below
+                    }
+                    if (n->order > pos.order || stamp < pos.stamp) {
+                        pos = position{n->order, stamp};
+                        return true;
+                    }
                 }
                 if (c.advance() == step_result::restart) {
                     break;
@@ -233,7 +243,7 @@ public:
         }
     }
     // From the entry c stands on (whose position is `pos`) to the next one.
-    bool next_after(cursor& c, const position& pos) const {
+    bool next_after(cursor& c, position& pos) const {
         if (c.advance() == step_result::restart) {
             return first_after(c, pos, true);
         }
@@ -395,8 +405,9 @@ private:
                     ++c.live_passed;
                 }
             }
-            if (cur->order == order && need_boundary && !c.boundary_saved) {
-                c.save_boundary();
+            if (cur->order == order && need_boundary && !c.boundary_saved &&
+                c.save_boundary() == step_result::restart) {
+                return walk_status::restart;
             }
             if (c.advance() == step_result::restart) {
                 return walk_status::restart;
@@ -511,6 +522,11 @@ private:
             // Install: take a slot reference first (fails once the waypoint is
             // being deleted), then the slot.
             if (order != 0 && !try_ref(static_cast<waypoint*>(w))) {
+                // Its deleter may be stalled between marking it dead and
+                // freezing it: freeze it ourselves, or the next look would
+                // find it live and fail here again (item 12). Frozen, it is
+                // skipped, and the next look links a new waypoint.
+                help_waypoint_delete(w);
                 return nullptr;
             }
             node* empty = nullptr;
@@ -549,8 +565,12 @@ private:
         // deleter's acquire CAS that reads the count this leaves.
         w->slot_refs.fetch_sub(1, mo_release);
     }
-    // Deletes waypoint w if no slot holds it or can come to: the CAS from 0
-    // to dead makes every later try_ref fail. Then freezes it.
+    // Deletes waypoint w if no slot holds it or can come to, in two steps:
+    // the CAS of slot_refs from 0 to dead makes every later try_ref fail,
+    // then the freeze. A thread that finds the count dead on a waypoint that
+    // is not frozen yet finishes the freeze itself
+    // (help_waypoint_delete), so nobody waits for a deleter stalled between
+    // the two.
     static bool try_delete_waypoint(node* n) noexcept {
         waypoint* w = static_cast<waypoint*>(n);
         std::uint32_t zero = 0;
@@ -559,13 +579,30 @@ private:
         }
         if (!fault::ignore_slot_refs &&
             !w->slot_refs.compare_exchange_strong(zero, waypoint::dead, mo_acq_rel, mo_relaxed)) {
+            if (zero == waypoint::dead) {
+                help_waypoint_delete(w);  // another deleter's: the shrink's walk finishes it too
+                return !fault::unhelped_waypoint_delete;
+            }
             return false;
         }
-        link l = w->next.load(mo_acquire);
-        // Only inserts after w change its next now, never to a frozen value.
-        while (!w->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
-        }
+        stall::at(stall::site::waypoint_delete);
+        finish_waypoint_delete(w);
         return true;
+    }
+    // What a thread that found w dead does (the caller protects w).
+    static void help_waypoint_delete(node* w) noexcept {
+        if constexpr (!fault::unhelped_waypoint_delete) {  // the fault: wait for the deleter instead
+            finish_waypoint_delete(w);
+        }
+    }
+    // The second step of a waypoint's deletion, by its deleter or a helper.
+    // Idempotent.
+    static void finish_waypoint_delete(node* w) noexcept {
+        link l = w->next.load(mo_acquire);
+        // Dead, so no slot gets w any more; only inserts after w change its
+        // next now, never to a frozen value. Acq_rel as every CAS on a next.
+        while (!is_frozen(l) && !w->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
+        }
     }
 
     // ---- the changes ------------------------------------------------------------
@@ -574,7 +611,8 @@ private:
     // links the new node and freezes the old one (item 2).
     bool replace_live(cursor& c, entry* fresh) const noexcept {
         entry* live = static_cast<entry*>(c.cur);
-        fresh->stamp = live->stamp;
+        // Versions of a key share its stamp: stamp the live one first.
+        fresh->stamp.store(stamp_of(live), mo_relaxed);
         fresh->next.store(c.cur_link, mo_relaxed);
         link expected = c.cur_link;
         stall::at(stall::site::replace);
@@ -603,7 +641,15 @@ private:
             return false;  // a frozen run sits before the group: compact first
         }
         node* succ = c.insert_succ();
-        fresh->stamp = new_key_stamp(succ, fresh->order);
+        if (succ->order == fresh->order) {
+            // fresh goes in front of its group: the front must be stamped
+            // before anything is linked before it, so that fresh, stamped
+            // later, gets the higher stamp (docs/design.md, invariant 7).
+            stamp_of(static_cast<entry*>(succ));
+        }
+        if constexpr (fault::stamp_before_link) {
+            stamp_of(fresh);  // the fault: a stamp taken before the CAS can be stale
+        }
         fresh->next.store(link_to<types>(succ), mo_relaxed);
         link expected = link_to<types>(succ);
         stall::at(stall::site::insert);
@@ -620,23 +666,28 @@ private:
     static constexpr memory_order link_success_order = fault::relaxed_link ? mo_relaxed : mo_acq_rel;
     static constexpr memory_order link_failure_order = fault::relaxed_link ? mo_relaxed : mo_acquire;
 
-    // A stamp above every stamp the group has had, so that iterators never
-    // meet a key twice (docs/design.md, "iteration"). Only a key that joins a
-    // non-empty group writes to the clock.
-    std::uint64_t new_key_stamp(node* succ, std::uint64_t order) const noexcept {
-        std::uint64_t s = stamp_clock_.load(mo_relaxed);
-        if (succ->order == order) {
-            const std::uint64_t above = static_cast<entry*>(succ)->stamp + 1;
-            if (above > s) {
-                s = above;
-                std::uint64_t seen = stamp_clock_.load(mo_relaxed);
-                // Relaxed: the clock only needs coherence; the list's own
-                // release/acquire carries the happens-before it relies on.
-                while (seen < s && !stamp_clock_.compare_exchange_weak(seen, s, mo_relaxed, mo_relaxed)) {
-                }
-            }
+    // The stamp of e, stamping it first if it has none (map_node.hpp). Any
+    // thread may stamp a linked entry; the first CAS wins and the stamp never
+    // changes again. Every stamp read goes through here.
+    //
+    // The clock of e's group: one of `stamp_clocks` cells chosen by order, so
+    // all entries of a group share a cell. Acq_rel on the clock: of two
+    // stampings of one group, the later in the clock's order gets the higher
+    // stamp and synchronizes with the earlier one; the acq_rel CAS publishes
+    // the stamp with that order. docs/design.md ("iteration") derives from
+    // these two that a key never comes back with a stamp below one an
+    // iterator has already yielded it with.
+    std::uint64_t stamp_of(entry* e) const noexcept {
+        std::uint64_t stamp = e->stamp.load(mo_acquire);
+        if (stamp != entry::unstamped) {
+            return stamp;
         }
-        return s;
+        auto& clock = stamp_clocks_[static_cast<std::size_t>(e->order >> 1) % stamp_clocks].value;
+        const std::uint64_t fresh = fault::frozen_clock ? 1 : clock.fetch_add(1, mo_acq_rel) + 1;
+        if (e->stamp.compare_exchange_strong(stamp, fresh, mo_acq_rel, mo_acquire)) {
+            return fresh;
+        }
+        return stamp;  // stamped by another thread meanwhile
     }
 
     // ---- after a change: compaction and the resize heuristics ---------------------
@@ -805,6 +856,7 @@ private:
             }
             // w cannot be deleted before we drop the old slot's reference.
             auto* wp = static_cast<waypoint*>(w);
+            // (try_ref cannot fail here: the old slot's reference is still counted.)
             if (t->represents(w->order) && w->order != 0 && try_ref(wp)) {
                 node* empty = nullptr;
                 if (!t->slot(t->index(w->order)).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire)) {
@@ -875,7 +927,11 @@ private:
     waypoint* start_ = nullptr;
     waypoint* end_ = nullptr;
     mutable atomic<table*> current_{nullptr};
-    mutable atomic<std::uint64_t> stamp_clock_{0};
+    static constexpr std::size_t stamp_clocks = 16;
+    struct alignas(cache_line_size) stamp_clock {
+        atomic<std::uint64_t> value{0};
+    };
+    mutable stamp_clock stamp_clocks_[stamp_clocks];
     mutable atomic<std::uint64_t> grows_{0};
     mutable atomic<std::uint64_t> shrinks_{0};
     mutable striped_counter size_;
@@ -914,9 +970,16 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
         if (n->order < prev->order) {
             fail("the list is out of order");
         }
-        if (is_entry_order(n->order) && n->order == prev->order &&
-            static_cast<const entry*>(n)->stamp > static_cast<const entry*>(prev)->stamp) {
-            fail("a group is out of stamp order");
+        if (is_entry_order(n->order) && n->order == prev->order) {
+            // Only a group's front may still be unstamped (its successor in
+            // the group was stamped before it was linked).
+            const std::uint64_t stamp = static_cast<const entry*>(n)->stamp.load(mo_acquire);
+            const std::uint64_t before = static_cast<const entry*>(prev)->stamp.load(mo_acquire);
+            if (stamp == entry::unstamped) {
+                fail("an entry behind its group's front is unstamped");
+            } else if (before != entry::unstamped && stamp > before) {
+                fail("a group is out of stamp order");
+            }
         }
         if (n->order != prev->order) {
             group_first = n;

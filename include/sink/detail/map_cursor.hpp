@@ -210,20 +210,31 @@ struct map_cursor {
     // Remembers (anchor, cur) as the insertion point of a new key; called when
     // the walk is about to step into the key's group. May throw bad_alloc
     // (the first time, when it needs its two hazard pointers).
-    void save_boundary() {
+    //
+    // hp_anchor and hp_cur protect both nodes now, but the walk moves them on,
+    // and a second slot publishing a node proves nothing by itself: the node
+    // may have been retired already, and a scan may have read the new slot
+    // before the publish and the old one after it moved on (reclamation.md
+    // item 10). So the publishes are validated like any first protection, by
+    // one re-read of anchor->next: unchanged, anchor is live (in the list),
+    // and so is cur, its successor or a node of the frozen run that anchor
+    // still leads to. Otherwise the walk restarts.
+    step_result save_boundary() {
         if (hp_prev.empty()) {
             auto two = make_hazard_pointers<2>(*domain);
             hp_prev = std::move(two[0]);
             hp_succ = std::move(two[1]);
         }
-        // Both are protected by hp_anchor / hp_cur already, so publishing them
-        // again in other slots keeps them protected without a validation.
         hp_prev.reset_protection(anchor);
         hp_succ.reset_protection(cur);
+        if (!fault::unvalidated_handoff && anchor->next.load(mo_acquire) != anchor_link) {
+            return step_result::restart;
+        }
         prev = anchor;
         succ = cur;
         direct = !in_run;
         boundary_saved = true;
+        return step_result::ok;
     }
     node* insert_prev() const noexcept { return boundary_saved ? prev : anchor; }
     node* insert_succ() const noexcept { return boundary_saved ? succ : cur; }

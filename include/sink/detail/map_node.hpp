@@ -61,18 +61,25 @@ struct map_node : hazard_pointer_obj_base<map_node<Types>, node_deleter<Types>> 
     const std::uint64_t order;
 };
 
-// A key/value entry. Entries of equal order form a group ordered by
-// descending stamp: a new key goes to the front of its group with a stamp
-// above every stamp the group has had (see map_core::new_key_stamp), and a
-// new version of a key inherits its predecessor's stamp and goes right after
-// it. Iterators use (order, stamp) as a position that survives the node.
+// A key/value entry. Entries of equal order form a group: a new key goes to
+// the front of its group, a new version of a key right after the version it
+// supersedes. Iterators need a position that survives its node inside such a
+// group, and that is the stamp (docs/design.md, "iteration"): a new key is
+// linked *unstamped* and gets its stamp later, from the group's clock, from
+// whichever thread first needs it (map_core::stamp_of). Fixing the stamp only
+// after the link is what makes it valid whatever happened to the group
+// between the inserter's walk and its CAS (a stamp taken before the CAS can
+// be stale: reclamation.md item 11). A new version inherits the stamp of the
+// version it supersedes, which is stamped first.
 template <class Types>
 struct map_entry : map_node<Types> {
     template <class... Args>
     map_entry(std::uint64_t order_, Args&&... args)
         : map_node<Types>(order_, 0), value(std::forward<Args>(args)...) {}
 
-    std::uint64_t stamp = 0;  // set before publication, then immutable
+    static constexpr std::uint64_t unstamped = 0;
+    // unstamped, then set once by a CAS and never changed again.
+    atomic<std::uint64_t> stamp{unstamped};
     typename Types::value_type value;
 };
 

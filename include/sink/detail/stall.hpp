@@ -25,8 +25,9 @@ enum class site {
     waypoint,     // filling a table slot: after linking/finding the waypoint, before the slot CAS
     resize,       // after a new table is published, before its sweep
     sweep,        // in the middle of a sweep, half the old slots expunged
+    waypoint_delete,  // deleting a waypoint: after marking it dead, before freezing it
 };
-inline constexpr int site_count = 7;
+inline constexpr int site_count = 8;
 
 #ifdef SINK_STALL_POINTS
 using hook_type = void (*)(site) noexcept;
