@@ -79,6 +79,12 @@ inline constexpr bool early_table_retire = true;  // a resize retires the old ta
 inline constexpr bool early_table_retire = false;
 #endif
 
+#ifdef SINK_FAULT_SKIP_STEP_VALIDATION
+inline constexpr bool skip_step_validation = true;  // a step from a live node trusts its first read of next (item 1)
+#else
+inline constexpr bool skip_step_validation = false;
+#endif
+
 #ifdef SINK_FAULT_STAMP_BEFORE_LINK
 inline constexpr bool stamp_before_link = true;  // a new key is stamped before its insert CAS, not after (item 11)
 #else

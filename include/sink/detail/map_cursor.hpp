@@ -107,11 +107,12 @@ struct map_cursor {
     // it did not move because cur changed meanwhile; the caller re-examines.
     step_result advance() noexcept {
         node* n = target<Types>(cur_link);
+        stall::at(stall::site::step);
         hp_next.reset_protection(n);
         if (!is_frozen(cur_link)) {
             // cur was live; if its next is unchanged it still is, so it is in
             // the list and n is its successor: n is protected.
-            if (cur->next.load(mo_acquire) != cur_link) {
+            if (!fault::skip_step_validation && cur->next.load(mo_acquire) != cur_link) {
                 return step_result::ok;
             }
             hp_anchor.swap(hp_cur);

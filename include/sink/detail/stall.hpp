@@ -26,8 +26,9 @@ enum class site {
     resize,       // after a new table is published, before its sweep
     sweep,        // in the middle of a sweep, half the old slots expunged
     waypoint_delete,  // deleting a waypoint: after marking it dead, before freezing it
+    step,         // a walk's step: after reading cur->next, before protecting and validating the successor
 };
-inline constexpr int site_count = 8;
+inline constexpr int site_count = 9;
 
 #ifdef SINK_STALL_POINTS
 using hook_type = void (*)(site) noexcept;
