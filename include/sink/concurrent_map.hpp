@@ -740,7 +740,12 @@ private:
         core_.write(
             key, order,
             [&](entry* live) {
-                previous.reset();
+                if constexpr (detail::fault::stale_previous) {
+                    if (previous && live != nullptr) {
+                        return if_present;  // the fault: keep what the lost attempt read
+                    }
+                }
+                previous.reset();  // a retry decides afresh: the last attempt's value counts
                 if (live == nullptr) {
                     return if_absent;
                 }

@@ -263,6 +263,97 @@ TEST(MapIterator, SurvivesTheErasureOfItsEntry) {
     EXPECT_EQ(seen.size(), 200u);
 }
 
+// Mutant 2 (fault FROZEN_CLOCK): a key that leaves a group of equal orders
+// and comes back after the group was emptied must not come back below the
+// position of an iterator that already yielded it.
+TEST(MapIterator, KeyReenteringAnEmptiedGroupIsNotYieldedAgain) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int, sink_test::constant_hash> m(o);
+    m.store(1, 1);
+    m.store(2, 2);
+    auto it = m.begin();
+    ASSERT_EQ(it->first, 2);  // the newest key is the group's front
+    m.erase(1);
+    m.erase(2);  // the group is empty and cut out
+    m.store(2, 20);
+    ++it;
+    EXPECT_TRUE(it == m.end()) << "key " << it->first << " yielded again";
+}
+
+// Fault FROZEN_CLOCK (every stamp equal): an iterator whose entry is cut out
+// resumes from its position (order, stamp), and must still yield every key
+// of its group that it had not reached.
+TEST(MapIterator, KeysOfItsGroupAreYieldedAfterItsEntryIsCutOut) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int, sink_test::constant_hash> m(o);
+    for (int k = 1; k <= 3; ++k) {
+        m.store(k, k);
+    }
+    auto it = m.begin();
+    ASSERT_EQ(it->first, 3);
+    m.erase(3);  // cut out: the iterator must resume from its stamp
+    std::vector<int> rest;
+    for (++it; it != m.end(); ++it) {
+        rest.push_back(it->first);
+    }
+    EXPECT_EQ(rest, (std::vector<int>{2, 1}));
+}
+
+// A copy shares the original's protection: it still reads its (erased, cut
+// out, retired) entry after the original moved on and the domain drained.
+TEST(MapIterator, ACopyKeepsItsErasedEntryAfterTheOriginalMovesOn) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, counted> m(o);
+    for (int i = 0; i < 3; ++i) {
+        m.store(i, counted(i));
+    }
+    const long before = counted::live();
+    auto it = m.begin();
+    const int key = it->first;
+    auto copy = it;
+    auto postfix = it++;
+    EXPECT_TRUE(m.erase(key));
+    it = m.end();
+    domain.drain();
+    EXPECT_EQ(counted::live(), before) << "the erased value was destroyed while copies held it";
+    EXPECT_EQ(copy->first, key);
+    EXPECT_EQ(copy->second.value, key);
+    EXPECT_EQ(postfix->second.value, key);
+    copy = m.end();
+    postfix = m.end();
+    domain.drain();
+    EXPECT_EQ(counted::live(), before - 1);
+}
+
+// Mutant 1 (fault SWEEP_SKIPS_LAST_SLOT): every resize's sweep must drop
+// every old slot's reference, or a waypoint keeps a reference for ever, no
+// shrink deletes it, and stale waypoints pile up. verify() compares each live
+// waypoint's slot_refs with the slots that hold it.
+TEST(MapResize, FilledAndEmptiedKeepsNoMoreWaypointsThanSections) {
+    hazard_pointer_domain domain;
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int> m(o);
+    for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < 20000; ++i) {
+            m.store(i, i);
+        }
+        ASSERT_TRUE(m.verify()) << m.verify().problem;
+        for (int i = 0; i < 20000; ++i) {
+            ASSERT_TRUE(m.erase(i));
+        }
+        const sink::concurrent_map_check check = m.verify();
+        ASSERT_TRUE(check) << check.problem;
+        EXPECT_LE(check.live_waypoints, m.stats().sections) << "round " << round;
+    }
+}
+
 TEST(MapMoveOnly, StoreFindEraseWithoutCopies) {
     hazard_pointer_domain domain;
     concurrent_map_options o;

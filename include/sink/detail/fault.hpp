@@ -109,5 +109,23 @@ inline constexpr bool unhelped_waypoint_delete = true;  // a waypoint marked dea
 inline constexpr bool unhelped_waypoint_delete = false;
 #endif
 
+#ifdef SINK_FAULT_CLEAR_COUNTS_LOST_CAS
+inline constexpr bool clear_counts_lost_cas = true;  // clear() counts an entry out even when its freeze CAS failed
+#else
+inline constexpr bool clear_counts_lost_cas = false;
+#endif
+
+#ifdef SINK_FAULT_SWEEP_SKIPS_LAST_SLOT
+inline constexpr bool sweep_skips_last_slot = true;  // a resize's sweep leaves the old table's last slot alone
+#else
+inline constexpr bool sweep_skips_last_slot = false;
+#endif
+
+#ifdef SINK_FAULT_STALE_PREVIOUS
+inline constexpr bool stale_previous = true;  // a retried write returns the previous value its lost attempt read
+#else
+inline constexpr bool stale_previous = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE

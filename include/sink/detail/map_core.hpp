@@ -258,8 +258,12 @@ public:
                 return false;
             }
             link expected = l;
-            // LP (of erasing this entry): as in erase_live.
-            if (n->next.compare_exchange_strong(expected, l | frozen_bit, mo_acq_rel, mo_acquire)) {
+            stall::at(stall::site::erase);
+            // LP (of erasing this entry): as in erase_live. Only the CAS that
+            // froze the entry counts it out: a failed one met a newer
+            // version or another erase, which is examined again.
+            if (n->next.compare_exchange_strong(expected, l | frozen_bit, mo_acq_rel, mo_acquire) ||
+                fault::clear_counts_lost_cas) {
                 size_.add(-1);
             }
             return true;  // re-examine: it is frozen now (or changed)
@@ -840,7 +844,7 @@ private:
         if (old == nullptr) {
             return;
         }
-        for (std::size_t i = 0; i < old->size; ++i) {
+        for (std::size_t i = 0; i < old->size - (fault::sweep_skips_last_slot ? 1 : 0); ++i) {
             if (i == old->size / 2) {
                 stall::at(stall::site::sweep);
             }
@@ -994,6 +998,18 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
             }
             last_waypoint_order = n->order;
             ++check.live_waypoints;
+            // Its slot_refs counts exactly the slots of the (only) table that
+            // hold it, at most one: its own. A reference too many would keep
+            // it from ever being deleted by a shrink.
+            if (n != start_) {
+                table* t = current_.load(mo_acquire);
+                const bool slotted = t->represents(n->order) && t->slot(t->index(n->order)).load(mo_acquire) == n;
+                const std::uint32_t refs = static_cast<const waypoint*>(n)->slot_refs.load(mo_acquire);
+                if (refs != (slotted ? 1u : 0u)) {
+                    fail("the waypoint of order " + std::to_string(n->order) + " counts " + std::to_string(refs) +
+                         " slot references but " + (slotted ? "one slot holds" : "no slot holds") + " it");
+                }
+            }
             continue;
         }
         ++check.live_entries;

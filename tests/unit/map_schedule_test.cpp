@@ -1,0 +1,255 @@
+// Deterministic schedules through the stall hook (SINK_STALL_POINTS): one
+// thread is parked at a named site inside a map call while the test does
+// what the race needs, then released. Each test is the schedule of one
+// finding (a review bug or a surviving mutant, docs/verification.md), and
+// the fault build named there must fail it.
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "map_test_support.hpp"
+#include "sink/concurrent_map.hpp"
+
+namespace {
+
+using sink::detail::stall::site;
+using namespace sink_test;
+
+// Parks the one thread that armed it at `site`, the first time it gets there,
+// until release(). Waits are yield loops on flags: no clock, no sleep.
+class parking {
+public:
+    explicit parking(site s) : site_(s) {
+        current = this;
+        sink::detail::stall::set_hook(&on_stall);
+    }
+    ~parking() {
+        release();
+        sink::detail::stall::set_hook(nullptr);
+        current = nullptr;
+    }
+    parking(const parking&) = delete;
+    parking& operator=(const parking&) = delete;
+
+    // Called by the thread to park, before its call.
+    void arm() {
+        parked_thread = true;
+        armed_.store(true);
+    }
+    void wait_until_parked() const {
+        while (!parked_.load()) {
+            std::this_thread::yield();
+        }
+    }
+    void release() { released_.store(true); }
+    bool parked() const { return parked_.load(); }
+
+    // Every stall point the calling thread passes, parked or not (a test can
+    // count another site's hits through this).
+    void (*observer)(site) noexcept = nullptr;
+
+private:
+    static void on_stall(site s) noexcept {
+        parking* p = current;
+        if (p == nullptr) {
+            return;
+        }
+        if (p->observer != nullptr) {
+            p->observer(s);
+        }
+        if (s == p->site_ && parked_thread && p->armed_.exchange(false)) {
+            p->parked_.store(true);
+            while (!p->released_.load()) {
+                std::this_thread::yield();
+            }
+        }
+    }
+
+    static inline parking* current = nullptr;
+    static inline thread_local bool parked_thread = false;
+    site site_;
+    std::atomic<bool> armed_{false};
+    std::atomic<bool> parked_{false};
+    std::atomic<bool> released_{false};
+};
+
+sink::concurrent_map_options one_section(sink::hazard_pointer_domain& domain) {
+    sink::concurrent_map_options o;
+    o.grow_on_insert_count = 0;
+    o.shrink_on_empty_count = 0;
+    o.domain = &domain;
+    return o;
+}
+
+template <class Map>
+std::vector<int> keys_in_list_order(const Map& m) {
+    std::vector<int> keys;
+    m.range([&](int k, const auto&) { keys.push_back(k); });
+    return keys;
+}
+
+// Review bug 2 (stamp ABA; fault STAMP_BEFORE_LINK): an insert parked before
+// its CAS while the link it expects is changed and restored (two inserts, an
+// erase of both, their cut). Its key was yielded meanwhile with a higher
+// stamp; the insert's node must not come back below the iterator.
+TEST(MapSchedule, AKeyLinkedAfterALogicalAbaIsNotYieldedTwice) {
+    sink::hazard_pointer_domain domain(sink::reclamation_policy::eager);
+    sink::concurrent_map<int, int, constant_hash> m(one_section(domain));
+    m.store(1, 100);
+    parking park(site::insert);
+    std::thread r([&] {
+        park.arm();
+        m.store(2, 222);  // parked before linking
+    });
+    park.wait_until_parked();
+    m.store(3, 300);
+    m.store(2, 200);
+    auto it = m.begin();
+    std::vector<int> seen{it->first};
+    ASSERT_EQ(seen.front(), 2);  // the front of the group
+    m.erase(2);
+    m.erase(3);  // both cut: the link the parked insert expects is back
+    park.release();
+    r.join();
+    for (++it; it != m.end(); ++it) {
+        seen.push_back(it->first);
+    }
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 2), 1) << "key 2 yielded twice by one iteration";
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 1);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+// Review bug 3 (fault UNHELPED_WAYPOINT_DELETE): a shrink's deleter parked
+// between marking a waypoint dead and freezing it; the table grows again and
+// lookups need that section's waypoint. They must not wait for the deleter.
+// No clock: the lookups' walk steps are counted, and a bound far above what
+// 256 lookups take declares that they are spinning (then the deleter is let
+// go, so the test ends either way).
+std::atomic<long> lookup_steps{0};
+std::atomic<bool> lookup_spun{false};
+std::atomic<parking*> spinning_park{nullptr};
+thread_local bool is_lookup_thread = false;
+
+TEST(MapSchedule, LookupsDoNotWaitForAParkedWaypointDeleter) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map_options o = one_section(domain);
+    o.seed = 1;
+    sink::concurrent_map<int, int> m(o);
+    m.reserve(16);
+    for (int k = 0; k < 256; ++k) {
+        m.store(k, k);
+    }
+    ASSERT_GE(m.stats().table_width, 2u);
+    parking park(site::waypoint_delete);
+    lookup_steps = 0;
+    lookup_spun = false;
+    spinning_park = &park;
+    park.observer = [](site s) noexcept {
+        if (s == site::step && is_lookup_thread && lookup_steps.fetch_add(1) == 10'000'000) {
+            lookup_spun = true;
+            spinning_park.load()->release();
+        }
+    };
+    std::thread d([&] {
+        park.arm();
+        m.clear();  // shrinks to one section, deleting the others' waypoints
+    });
+    park.wait_until_parked();
+    m.reserve(16);  // finishes the shrink's sweep, then grows again
+    // Keys of section 0 (slot 0 is the start sentinel: no waypoint needed),
+    // so that every walk towards section 1's waypoint (the one parked in
+    // its deletion) steps over entries and passes the step site.
+    for (int k = 0; k < 256; ++k) {
+        const std::uint64_t order = sink::detail::entry_order(sink::detail::seeded_mix(std::hash<int>{}(k), 1));
+        if ((order >> 60) == 0) {
+            m.store(k, k);
+        }
+    }
+    is_lookup_thread = true;
+    for (int k = 0; k < 256; ++k) {
+        (void)m.contains(k);
+    }
+    is_lookup_thread = false;
+    EXPECT_FALSE(lookup_spun.load()) << "lookups spun while a waypoint's deleter was parked (not lock-free)";
+    EXPECT_TRUE(park.parked());
+    park.release();
+    d.join();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+// Mutant 4a (fault STALE_PREVIOUS): exchange parked before its CAS loses it
+// to a store; its retry must return the value it actually replaced.
+TEST(MapSchedule, ARetriedExchangeReturnsTheValueItReplaced) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map<int, int> m(one_section(domain));
+    m.store(7, 1);
+    parking park(site::replace);
+    std::optional<int> previous;
+    std::thread x([&] {
+        park.arm();
+        previous = m.exchange(7, 3);  // reads 1, parks, loses to the store of 2
+    });
+    park.wait_until_parked();
+    m.store(7, 2);
+    park.release();
+    x.join();
+    EXPECT_EQ(previous, std::optional<int>(2));
+    EXPECT_EQ(m.load(7), std::optional<int>(3));
+}
+
+// Mutant 4b (fault CLEAR_COUNTS_LOST_CAS): clear() parked before freezing an
+// entry that a store then supersedes; its failed CAS must not count the
+// entry out (it then erases the new version, which counts).
+TEST(MapSchedule, ClearCountsOnlyTheEntriesItFroze) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map<int, int> m(one_section(domain));
+    m.store(1, 1);
+    m.store(2, 2);
+    const int first = keys_in_list_order(m).front();
+    parking park(site::erase);
+    std::thread c([&] {
+        park.arm();
+        m.clear();  // parks before freezing the first entry
+    });
+    park.wait_until_parked();
+    m.store(first, 10);  // supersedes it: clear's CAS will fail
+    park.release();
+    c.join();
+    m.store(3, 3);
+    EXPECT_EQ(m.size(), 1u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+// Mutant 3 (fault SKIP_STEP_VALIDATION; reported by the ASan suite and by
+// Relacy): a walk parked between reading a live node's next and stepping
+// onto the successor, which is erased, cut out and (eager reclamation) freed
+// meanwhile. The step must see the changed next and not use the successor.
+TEST(MapSchedule, AStepRevalidatesALiveNodesNext) {
+    sink::hazard_pointer_domain domain(sink::reclamation_policy::eager);
+    sink::concurrent_map<int, counted> m(one_section(domain));
+    for (int k = 0; k < 3; ++k) {
+        m.store(k, counted(k));
+    }
+    const std::vector<int> order = keys_in_list_order(m);
+    parking park(site::step);
+    std::optional<counted> found;
+    std::thread w([&] {
+        park.arm();
+        found = m.load(order[2]);  // parks at its first step: from order[0] to order[1]
+    });
+    park.wait_until_parked();
+    EXPECT_TRUE(m.erase(order[1]));  // order[1] frozen, cut out and retired
+    domain.drain();                   // and freed: nothing protects it
+    EXPECT_EQ(domain.stats().backlog, 0u);
+    park.release();
+    w.join();
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->value, order[2]);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+}  // namespace
