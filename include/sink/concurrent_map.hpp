@@ -125,7 +125,8 @@ public:
     concurrent_map& operator=(const concurrent_map&) = delete;
 
     /// Destroys the values still in the map. Requires that no other thread
-    /// uses the map. Values erased earlier are destroyed by the hazard-pointer
+    /// uses the map and that no handle or iterator of it is alive (their
+    /// entries are freed here whatever protects them). Values erased earlier are destroyed by the hazard-pointer
     /// domain once no thread can see them (hazard_pointer_domain::drain frees
     /// them at once when nothing protects them).
     ~concurrent_map() = default;
@@ -170,7 +171,8 @@ public:
 
     /// A handle on the entry of `key`, empty if absent. The value stays
     /// alive and unchanged for as long as the handle lives, even if the key
-    /// is overwritten or erased meanwhile.
+    /// is overwritten or erased meanwhile, but not beyond the map: a handle
+    /// must be destroyed (or reset) before the map is.
     handle find(const Key& key) const { return find_impl(key); }
     /// find() by a key of another type.
     template <class K>
@@ -528,7 +530,12 @@ public:
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
     /// Sizes the table for about n entries now, instead of growing step by
-    /// step. Lock-free; throws std::bad_alloc (then the table is unchanged).
+    /// step. Lock-free; throws std::bad_alloc, either before the new table is
+    /// published (then the table is unchanged) or while sweeping the old one
+    /// (a hazard-pointer record could not be allocated): then the new table is
+    /// in place, and the next resize (a later reserve(), or a grow or shrink
+    /// an insert or erase asks for) finishes the sweep; no entry is affected
+    /// either way.
     void reserve(size_type n) { core_.reserve(n); }
     ///@}
 
