@@ -15,6 +15,7 @@
 #include "report.hpp"
 #include "sink/concurrent_map.hpp"
 #include "stall.hpp"
+#include "stress_map.hpp"
 #include "workload.hpp"
 
 namespace sink_stress {
@@ -24,7 +25,16 @@ class executor {
 public:
     using types = codec<Key, Payload>;
     using value_type = typename types::value_type;
-    using map_type = sink::concurrent_map<Key, value_type>;
+    using map_type = stress_map<Key, Payload>;
+    using iterator = typename map_type::const_iterator;
+
+    // A walk in progress: its record, and the keys it yielded so far.
+    struct walk_state {
+        iteration_record w;
+        std::unordered_set<std::uint64_t> seen;
+        std::uint64_t yielded = 0;
+        bool with_range = false;
+    };
 
     // `seq` numbers this thread's writes across phases; `completed` counts
     // its finished calls, for the stall controller (read by another thread).
@@ -107,48 +117,62 @@ public:
 
     // A walk with range() or with iterators, stopping after `stop_after`
     // entries (never, by default). Freezes at the second entry if the stall
-    // controller has armed the site "iterate" for this thread.
+    // controller has armed the site "iterate" for this thread. A walk by
+    // iterators also copies its iterator now and then (iterator_walk).
     iteration_record walk(bool with_range, std::uint64_t stop_after = std::numeric_limits<std::uint64_t>::max()) {
-        iteration_record w;
-        w.id = next_walk_id_.fetch_add(1, std::memory_order_relaxed);
-        w.thread = thread_;
-        std::unordered_set<std::uint64_t> seen;
-        std::uint64_t yielded = 0;
-        w.inv = logical_clock::stamp();
+        walk_state s = start_walk(with_range);
         auto visit = [&](const Key& key, const value_type& value) {
-            op_record y;
-            y.kind = op_kind::iter_read;
-            y.thread = thread_;
-            y.key = types::key_id(key);
-            y.result = types::value_id(value);
-            y.arg = w.id;
-            y.inv = w.inv;
-            y.resp = logical_clock::stamp();
-            if (!seen.insert(y.key).second) {
-                fail("iteration", "walk #" + std::to_string(w.id) + " (" + (with_range ? "range" : "iterators") +
-                                      ", thread t" + std::to_string(thread_) + ") yielded key " +
-                                      types::key_name(y.key) + " twice");
-            }
-            log_.ops.push_back(y);
-            if (++yielded == 2) {
+            yield(s, key, value);
+            if (s.yielded == 2) {
                 stall::at(stall_site::iterate);
             }
-            return yielded < stop_after;
+            return s.yielded < stop_after;
         };
         if (with_range) {
             map_.range(visit);
         } else {
-            for (auto it = map_.begin(); it != map_.end(); ++it) {
-                if (!visit(it->first, it->second)) {
-                    break;
-                }
-            }
+            iterator_walk(s, visit);
         }
-        w.resp = logical_clock::stamp();
-        w.full = yielded < stop_after;  // a walk that reached its limit may have stopped early
-        log_.iterations.push_back(w);
-        completed_.fetch_add(1, std::memory_order_relaxed);
-        return w;
+        return finish_walk(s, s.yielded < stop_after);  // a walk that reached its limit may have stopped early
+    }
+
+    // A walk by iterators that the caller drives one step at a time, with
+    // other calls in between (the stall scenario holds one across a frozen
+    // insert). Checked as any walk: its yields are reads inside it, a key
+    // yielded twice fails at once, and if it reaches the end it is a full
+    // walk. hold_end must come before the phase ends (the iterator's hazard
+    // pointer would keep its entry from being drained).
+    struct held_walk {
+        walk_state s;
+        iterator it;
+    };
+    held_walk hold_begin() {
+        held_walk h{start_walk(false), iterator()};
+        stall::begin_call(thread_, "held iteration", 0);
+        h.it = map_.begin();
+        if (h.it != map_.end()) {
+            yield(h.s, h.it->first, h.it->second);
+        }
+        return h;
+    }
+    // Steps on; false at the end.
+    bool hold_next(held_walk& h) {
+        stall::begin_call(thread_, "held iteration", 0);
+        ++h.it;
+        if (h.it == map_.end()) {
+            return false;
+        }
+        yield(h.s, h.it->first, h.it->second);
+        return true;
+    }
+    // The key the held iterator stands on (false at the end).
+    bool hold_at(const held_walk& h, std::uint64_t key) const {
+        return h.it != map_.end() && types::key_id(h.it->first) == key;
+    }
+    iteration_record hold_end(held_walk& h) {
+        const bool full = h.it == map_.end();
+        h.it = iterator();
+        return finish_walk(h.s, full);
     }
 
     // A call of the mix on key k. compare_and_* first load the key and use
@@ -175,8 +199,139 @@ public:
     }
 
 private:
+    walk_state start_walk(bool with_range) {
+        walk_state s;
+        s.w.id = next_walk_id_.fetch_add(1, std::memory_order_relaxed);
+        s.w.thread = thread_;
+        s.with_range = with_range;
+        stall::begin_call(thread_, with_range ? "range" : "iteration", 0);
+        s.w.inv = logical_clock::stamp();
+        return s;
+    }
+    // An entry the walk yielded: a read inside the walk; a key yielded twice
+    // by one walk fails at once.
+    void yield(walk_state& s, const Key& key, const value_type& value) {
+        op_record y;
+        y.kind = op_kind::iter_read;
+        y.thread = thread_;
+        y.key = types::key_id(key);
+        y.result = types::value_id(value);
+        y.arg = s.w.id;
+        y.inv = s.w.inv;
+        y.resp = logical_clock::stamp();
+        if (!s.seen.insert(y.key).second) {
+            fail("iteration", "walk #" + std::to_string(s.w.id) + " (" + (s.with_range ? "range" : "iterators") +
+                                  ", thread t" + std::to_string(thread_) + ") yielded key " + types::key_name(y.key) +
+                                  " twice (the second time with " + describe_value(y.result) + ")");
+        }
+        log_.ops.push_back(y);
+        ++s.yielded;
+    }
+    iteration_record finish_walk(walk_state& s, bool full) {
+        s.w.resp = logical_clock::stamp();
+        s.w.full = full;
+        log_.iterations.push_back(s.w);
+        completed_.fetch_add(1, std::memory_order_relaxed);
+        return s.w;
+    }
+
+    // A walk by iterators whose steps vary, two bits of a stream drawn from
+    // the walk's id per step:
+    //   0: ++it;
+    //   1: postfix it++, then the copy it returned is read (the original has
+    //      moved on);
+    //   2: a copy constructed, ++it, then the copy read;
+    //   3: a copy ASSIGNED to `kept` (onto an iterator that may hold an entry
+    //      already), then ++it; `kept` is read after the original has
+    //      advanced one to four more times.
+    // A copy must show the entry the original showed when it was made: an
+    // entry's key and value never change (a new version is a new node), and
+    // the copy keeps it alive whatever happened to it meanwhile (erased, cut
+    // out, retired; under eager reclamation freed the moment nothing
+    // protects it, so a copy that does not protect it is a use after free).
+    // What the walk yields is checked as in any walk.
+    template <class Visit>
+    void iterator_walk(walk_state& s, Visit&& visit) {
+        std::uint64_t stream = s.w.id * 0x9e3779b97f4a7c15ULL;
+        unsigned bits_left = 0;
+        std::uint64_t bits = 0;
+        auto draw = [&](unsigned n) {
+            if (bits_left < n) {
+                stream += 0x9e3779b97f4a7c15ULL;
+                std::uint64_t z = stream;
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+                bits = z ^ (z >> 31);
+                bits_left = 64;
+            }
+            const std::uint64_t v = bits & ((std::uint64_t{1} << n) - 1);
+            bits >>= n;
+            bits_left -= n;
+            return v;
+        };
+        iterator kept;
+        std::uint64_t kept_key = 0;
+        std::uint64_t kept_value = 0;
+        std::uint64_t kept_for = 0;
+        const iterator end = map_.end();
+        for (iterator it = map_.begin(); it != end;) {
+            if (kept_for != 0 && --kept_for == 0) {
+                same_entry(s, kept, kept_key, kept_value, "a copy assigned from it, after the original advanced");
+            }
+            const std::uint64_t key = types::key_id(it->first);
+            const std::uint64_t value = types::value_id(it->second);
+            if (!visit(it->first, it->second)) {
+                break;
+            }
+            switch (draw(2)) {
+                case 0:
+                    ++it;
+                    break;
+                case 1: {
+                    const iterator before = it++;
+                    same_entry(s, before, key, value, "the copy it++ returned");
+                    break;
+                }
+                case 2: {
+                    const iterator copy(it);
+                    ++it;
+                    same_entry(s, copy, key, value, "a copy made before ++it");
+                    break;
+                }
+                default:
+                    if (kept_for != 0) {
+                        same_entry(s, kept, kept_key, kept_value, "a copy assigned from it, before it is reassigned");
+                    }
+                    kept = it;
+                    kept_key = key;
+                    kept_value = value;
+                    kept_for = 1 + draw(2);
+                    ++it;
+                    break;
+            }
+        }
+        if (kept_for != 0) {
+            same_entry(s, kept, kept_key, kept_value, "a copy assigned from it, at the end of the walk");
+        }
+    }
+    void same_entry(const walk_state& s, const iterator& copy, std::uint64_t key, std::uint64_t value,
+                    const char* what) {
+        const std::string walk = "walk #" + std::to_string(s.w.id) + " (iterators, thread t" + std::to_string(thread_) +
+                                 "): " + what + ", made on key " + types::key_name(key) + " with value " +
+                                 describe_value(value) + ", ";
+        if (copy == map_.end()) {
+            fail("iteration", walk + "is at the end");
+        }
+        const std::uint64_t k = types::key_id(copy->first);
+        const std::uint64_t v = types::value_id(copy->second);
+        if (k != key || v != value) {
+            fail("iteration", walk + "shows key " + types::key_name(k) + " with value " + describe_value(v));
+        }
+    }
+
     template <class F>
     op_record call(op_kind kind, std::uint64_t key, F&& body) {
+        stall::begin_call(thread_, name(kind), key);
         op_record r;
         r.kind = kind;
         r.key = key;

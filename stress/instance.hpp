@@ -20,6 +20,7 @@
 #include "phase_check.hpp"
 #include "report.hpp"
 #include "sink/concurrent_map.hpp"
+#include "stress_map.hpp"
 
 namespace sink_stress {
 
@@ -27,7 +28,7 @@ template <class Key, class Payload>
 class instance {
 public:
     using types = codec<Key, Payload>;
-    using map_type = sink::concurrent_map<Key, typename types::value_type>;
+    using map_type = stress_map<Key, Payload>;
 
     instance(const options& o, std::size_t grow_on_insert, run_figures& figures)
         : o_(o),
@@ -50,7 +51,7 @@ public:
         if (live_values::count() != 0) {
             fail("destruction", "values are alive before a new map is made: " + std::to_string(live_values::count()));
         }
-        map_ = std::make_unique<map_type>(mo);
+        map_ = std::make_unique<map_type>(mo, stress_hash<Key>{o.hash_bits});
     }
 
     instance(const instance&) = delete;

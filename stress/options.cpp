@@ -31,11 +31,14 @@ usage: sink-stress [options]
   --grow-amount N     grow_amount (default 1)
   --shrink-amount N   shrink_amount (default 2)
   --policy lazy|eager reclamation policy of the map's hazard-pointer domain
+  --hash-bits N       the map's hash keeps N bits (0 to 64, default 64): 2^N
+                      distinct hash values, so keys collide in groups of equal
+                      order (0: every key in one group)
   --seed N            run seed (default: random; always printed)
   --storms N          fill/drain cycles of the storm scenario (default 2)
   --storm-keys N      keys each storm grows to (default 20000)
-  --stall-sites LIST  insert,replace,erase,compaction,waypoint,resize,sweep,iterate
-                      (default all)
+  --stall-sites LIST  insert,replace,erase,compaction,waypoint,resize,sweep,
+                      waypoint_delete,step,iterate (default all)
   --stall-rounds N    times every stall site is visited (default 1)
   --stall-ops N       calls the other threads must complete while one is frozen
                       (default 2000)
@@ -98,6 +101,8 @@ const char* name(stall_site s) noexcept {
         case stall_site::waypoint: return "waypoint";
         case stall_site::resize: return "resize";
         case stall_site::sweep: return "sweep";
+        case stall_site::waypoint_delete: return "waypoint_delete";
+        case stall_site::step: return "step";
         case stall_site::iterate: return "iterate";
     }
     return "?";
@@ -197,6 +202,12 @@ options parse_options(int argc, char** argv) {
             o.grow_amount = static_cast<unsigned>(number(flag, v));
         } else if (flag == "--shrink-amount") {
             o.shrink_amount = static_cast<unsigned>(number(flag, v));
+        } else if (flag == "--hash-bits") {
+            const std::uint64_t bits = number(flag, v);
+            if (bits > 64) {
+                usage_error("--hash-bits: between 0 and 64");
+            }
+            o.hash_bits = static_cast<unsigned>(bits);
         } else if (flag == "--policy") {
             if (v != "lazy" && v != "eager") {
                 usage_error("--policy: lazy or eager");
@@ -248,7 +259,9 @@ std::string describe(const options& o) {
     }
     s += ", map grow " + std::to_string(o.grow_on_insert) + "/+" + std::to_string(o.grow_amount) + " shrink " +
          std::to_string(o.shrink_on_empty) + "/-" + std::to_string(o.shrink_amount) + ", policy " +
-         (o.eager ? "eager" : "lazy") + "\n  mix " + o.mix.describe();
+         (o.eager ? "eager" : "lazy") +
+         (o.hash_bits < 64 ? ", hash keeps " + std::to_string(o.hash_bits) + " bits" : std::string()) + "\n  mix " +
+         o.mix.describe();
     return s;
 }
 

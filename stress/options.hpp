@@ -30,6 +30,7 @@ struct options {
     unsigned grow_amount = 1;
     unsigned shrink_amount = 2;
     bool eager = false;                // reclamation policy of the map's domain
+    unsigned hash_bits = 64;           // bits of the hash the map sees (stress_map.hpp)
     std::uint64_t seed = 0;
     std::vector<scenario> scenarios{scenario::mixed};
     unsigned storms = 2;               // fill/drain cycles per storm scenario

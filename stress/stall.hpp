@@ -32,6 +32,22 @@ void disarm() noexcept;
 // Called at every stall point, by any thread.
 void at(stall_site site) noexcept;
 
+// A stuck call (check "progress", sharp form). While the staller is frozen,
+// every other thread's call must complete on its own: a restart inside the
+// map is always caused by another thread's change, and a frozen thread
+// changes nothing. So a call that keeps restarting while nobody else runs
+// is waiting for the frozen thread. Every walk passes the stall point
+// `step` at each step (and the other points where it changes something),
+// so the calls of a thread are bounded in stall points, not in time: a call
+// that passes more than `stall_points_per_call` of them while the staller
+// is frozen is reported as stuck. A lookup of a 2,000-node list passes a few
+// thousand; the bound is a thousand times that. Each executor call (and any
+// other map call the harness makes during a stall) starts the count again.
+inline constexpr std::uint64_t stall_points_per_call = std::uint64_t{1} << 22;
+// Starts a new call of the calling thread: thread index and what it calls,
+// for the report.
+void begin_call(std::uint32_t thread, const char* call, std::uint64_t key) noexcept;
+
 bool frozen() noexcept;
 void release() noexcept;
 

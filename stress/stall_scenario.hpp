@@ -14,10 +14,27 @@
 // load of every key (first reads of nodes the staller linked), a drain,
 // erasing every key in list order (the staller's neighbours are cut out and
 // freed), loads, then inserting and reading many new keys (resizes, new
-// waypoints), and a drain.
+// waypoints), and a drain. Two sites add to it:
+//   - waypoint_delete (the staller's clear() shrinks the table and is frozen
+//     between marking a waypoint dead and freezing it): the table is grown
+//     back to its old width, and every key is written and read again, so
+//     that lookups and inserts need the sections of the half-deleted
+//     waypoint again;
+//   - insert, when the hash collides (--hash-bits): before the rest, the
+//     controller inserts the staller's own key, starts a walk by iterators
+//     that stops on it, and erases it (so that the link the frozen insert
+//     expects is back); the walk is finished only after the staller's insert
+//     completed. A key yielded twice by it is the stale-stamp bug
+//     (reclamation.md item 11).
+// While the staller is frozen, every other call must complete by itself:
+// one that passes more than stall::stall_points_per_call stall points is
+// reported as stuck (check "progress", stall.hpp), so that a call waiting
+// for the frozen thread is reported at once, not after a long idle wait.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,10 +53,16 @@ inline constexpr std::uint64_t fresh_first = 1000;  // the controller's new keys
 inline constexpr std::uint64_t fresh = 256;
 inline constexpr std::uint64_t staller_key = 5000;  // a key only the staller touches
 inline constexpr std::uint64_t reserve_to = 64 * prefill;
-// Sites that need many sections (the others are checked on a map with one
-// section, so that a staller's neighbours are entries: see stall_phase).
-inline bool needs_sections(stall_site s) {
-    return s == stall_site::waypoint || s == stall_site::resize || s == stall_site::sweep;
+// waypoint_delete: a table of this many sections, set by reserve() (the
+// map's grow heuristic is off), so that the table can be grown back to
+// exactly the width it had before the staller's clear() shrank it.
+inline constexpr std::uint64_t delete_sections = 16;
+// The map's grow_on_insert_count for a site: the sites that need a table
+// that grows by itself run on small sections; the others on a map that
+// never grows by itself (one section unless reserve() says otherwise), so
+// that a staller's neighbours are entries: see stall_phase.
+inline std::size_t grow_for(stall_site s) {
+    return s == stall_site::waypoint || s == stall_site::resize || s == stall_site::sweep ? 4 : 0;
 }
 }  // namespace stall_layout
 
@@ -52,12 +75,22 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
     // One section (grow never) puts every entry in one run of the list, so
     // that the nodes around a frozen call are entries that the disturbance
     // erases; the resize sites need a table that grows, with small sections.
-    instance<Key, Payload> in(o, L::needs_sections(site) ? 4 : 0, ctx.figures);
+    instance<Key, Payload> in(o, L::grow_for(site), ctx.figures);
     const unsigned ctl = ctx.controller();
     std::vector<thread_log> logs(o.threads + 1);
     executor<Key, Payload> controller(in.map(), logs[ctl], ctl, ctx.seq[ctl], ctx.done(ctl));
+    if (site == stall_site::waypoint_delete) {
+        in.map().reserve(L::delete_sections);
+    }
     for (std::uint64_t k = 0; k < L::prefill; ++k) {
         controller.store(k);
+    }
+    unsigned width_before_clear = 0;
+    if (site == stall_site::waypoint_delete) {
+        for (std::uint64_t k = 0; k < L::prefill; ++k) {
+            controller.load(k);  // fills the slots of the sections that have keys: waypoints to delete
+        }
+        width_before_clear = in.map().stats().table_width;
     }
 
     std::atomic<bool> staller_done{false};
@@ -72,6 +105,17 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
             }
             e.load(L::staller_key);
         };
+        // step, odd rounds: a lookup of the key the list holds last, so that
+        // its walk steps from the first entry on (learned by a walk first).
+        std::uint64_t last_in_list = 0;
+        if (site == stall_site::step && round % 2 == 1) {
+            const iteration_record w = e.walk(true);
+            for (const op_record& r : logs[0].ops) {
+                if (r.kind == op_kind::iter_read && r.arg == w.id) {
+                    last_in_list = r.key;
+                }
+            }
+        }
         stall::set_staller(true);
         switch (site) {
             case stall_site::insert: e.store(L::staller_key); break;
@@ -84,7 +128,21 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
                 break;
             case stall_site::resize: in.map().reserve(L::reserve_to); break;
             case stall_site::sweep: e.clear(); break;  // erases, then shrinks to one section
-            case stall_site::iterate: e.walk(true); break;
+            // erases, then shrinks to one section: the shrink's sweep deletes
+            // the waypoints of the old sections; frozen at the first one
+            case stall_site::waypoint_delete: e.clear(); break;
+            // frozen at its first step (from the first entry: range yields it
+            // first), between reading its next and protecting the successor
+            case stall_site::step:
+                if (round % 2 == 0) {
+                    e.walk(true);
+                } else {
+                    e.load(last_in_list);
+                }
+                break;
+            // frozen inside the walk at its second entry: range, or in odd
+            // rounds iterators (which copy themselves, executor.hpp)
+            case stall_site::iterate: e.walk(round % 2 == 0); break;
         }
         stall::set_staller(false);
         staller_done.store(true, std::memory_order_relaxed);
@@ -139,6 +197,18 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
     }
 
     // The disturbance (see the header comment), by the controller alone.
+    std::optional<typename executor<Key, Payload>::held_walk> held;
+    if (site == stall_site::insert && o.hash_bits < 64) {
+        controller.store(L::staller_key);
+        held.emplace(controller.hold_begin());
+        while (!controller.hold_at(*held, L::staller_key) && controller.hold_next(*held)) {
+        }
+        if (!controller.hold_at(*held, L::staller_key)) {
+            fail("stall-site", phase + ": a walk by iterators did not meet key " + std::to_string(L::staller_key) +
+                                   " just stored");
+        }
+        controller.erase(L::staller_key);
+    }
     const iteration_record w = controller.walk(true);
     std::vector<std::uint64_t> order;  // prefilled keys in list order, then any the walk did not yield
     for (const op_record& r : logs[ctl].ops) {
@@ -166,6 +236,27 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         controller.load(k);
     }
     in.domain().drain();
+    if (site == stall_site::waypoint_delete) {
+        // Grow back: the reserve helps the frozen shrink's sweep to its end
+        // (its walk meets the waypoint marked dead) and then widens the table
+        // to what it was, so that the dead waypoint's order is a slot's
+        // again. Then every key, in every section, is written and read:
+        // the lookups that need the dead waypoint's slot meet it unfrozen.
+        stall::begin_call(ctl, "reserve", L::delete_sections);
+        in.map().reserve(L::delete_sections);
+        if (in.map().stats().table_width != width_before_clear) {
+            fail("stall-site", phase + ": the table did not grow back to width " + std::to_string(width_before_clear) +
+                                   " (it has width " + std::to_string(in.map().stats().table_width) + ")");
+        }
+        for (std::uint64_t k = 0; k < L::prefill; ++k) {
+            controller.store(k);
+            controller.load(k);
+        }
+        for (std::uint64_t k = L::fresh_first; k < L::fresh_first + L::fresh; ++k) {
+            controller.load(k);
+        }
+        in.domain().drain();
+    }
 
     // The others run; the staller stays frozen until they completed stall_ops calls.
     const std::uint64_t base = others_done();
@@ -184,6 +275,13 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         th.join();
     }
     stall::disarm();
+    if (held) {
+        // The staller's insert has completed: the held walk goes on from the
+        // erased entry of the same key.
+        while (controller.hold_next(*held)) {
+        }
+        controller.hold_end(*held);
+    }
 
     ctx.figures.stalls += 1;
     ctx.figures.ops_while_frozen += while_frozen;

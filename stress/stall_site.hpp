@@ -11,10 +11,21 @@
 
 namespace sink_stress {
 
-enum class stall_site { insert, replace, erase, compaction, waypoint, resize, sweep, iterate };
-inline constexpr std::size_t stall_site_count = 8;
+enum class stall_site {
+    insert,
+    replace,
+    erase,
+    compaction,
+    waypoint,
+    resize,
+    sweep,
+    waypoint_delete,
+    step,
+    iterate,  // the harness's own: always last
+};
+inline constexpr std::size_t stall_site_count = 10;
 
-inline stall_site from_map_site(sink::detail::stall::site s) noexcept {
+constexpr stall_site from_map_site(sink::detail::stall::site s) noexcept {
     return static_cast<stall_site>(static_cast<int>(s));  // same order; checked in stall.cpp
 }
 
