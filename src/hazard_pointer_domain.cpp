@@ -427,6 +427,19 @@ void detail::hazard_domain_access::release_current_thread(hazard_pointer_domain&
     }
 }
 
+std::vector<const void*> detail::hazard_domain_access::published(const hazard_pointer_domain& domain) {
+    std::vector<const void*> out;
+    for (hazard_record* r = domain.records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
+        for (const auto& slot : r->slots) {
+            const void* p = slot.load(detail::mo_acquire);
+            if (p != nullptr && p != detail::free_slot_marker()) {
+                out.push_back(p);
+            }
+        }
+    }
+    return out;
+}
+
 #else  // Relacy: bindings live in the domain, by simulated thread index.
 
 hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcept {

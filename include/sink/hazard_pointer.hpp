@@ -92,6 +92,7 @@
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "sink/detail/atomic.hpp"
 #include "sink/detail/fault.hpp"
@@ -540,7 +541,12 @@ struct hazard_domain_access {
     static void release_current_thread(hazard_pointer_domain& domain) noexcept;
     // Lets go of a record chain (thread exit, eviction of a binding).
     static void release_chain(hazard_pointer_domain& domain, hazard_record* first) noexcept;
-#if defined(SINK_ATOMICS_RELACY)
+#if !defined(SINK_ATOMICS_RELACY)
+    // Every address some hazard slot of `domain` publishes now (a debug
+    // check: a map's destructor asserts that none of its entries is among
+    // them). Allocates; a snapshot, exact only when nothing runs.
+    static std::vector<const void*> published(const hazard_pointer_domain& domain);
+#else
     // Under Relacy there is no process-wide default domain (Relacy atomics
     // exist only inside a test run): the model names one for each run.
     static void set_model_default_domain(hazard_pointer_domain* domain) noexcept;

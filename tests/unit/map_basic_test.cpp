@@ -354,6 +354,22 @@ TEST(MapResize, FilledAndEmptiedKeepsNoMoreWaypointsThanSections) {
     }
 }
 
+#ifndef NDEBUG
+// A handle must not outlive its map (the destructor frees the entries still
+// in the list): debug builds assert it.
+void destroy_a_map_under_its_handle() {
+    concurrent_map<int, int>::handle h;
+    concurrent_map<int, int> m;
+    m.store(1, 1);
+    h = m.find(1);
+}  // m goes first
+
+TEST(MapHandleDeathTest, OutlivingTheMapIsCaughtInDebugBuilds) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(destroy_a_map_under_its_handle(), "destroyed while a handle or iterator of it is alive");
+}
+#endif
+
 TEST(MapMoveOnly, StoreFindEraseWithoutCopies) {
     hazard_pointer_domain domain;
     concurrent_map_options o;

@@ -123,6 +123,35 @@ TEST(MapSchedule, AKeyLinkedAfterALogicalAbaIsNotYieldedTwice) {
     EXPECT_TRUE(m.verify()) << m.verify().problem;
 }
 
+// Found by the stress harness's colliding hashes (fault STALE_RETRY_STAMP):
+// a store whose replace loses to an erase retries as an insert with the node
+// it made for the replace, which had copied the old version's stamp. Linked
+// with it, the node sits at its group's front below the stamps behind it,
+// and walks skip the keys behind it.
+TEST(MapSchedule, AReplaceRetriedAsAnInsertIsLinkedUnstamped) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map<int, int, constant_hash> m(one_section(domain));
+    m.store(1, 100);
+    m.store(2, 200);  // in front of 1, which it stamps
+    parking park(site::replace);
+    std::thread r([&] {
+        park.arm();
+        m.store(1, 111);  // its new version copies 1's stamp; parked before the CAS
+    });
+    park.wait_until_parked();
+    m.erase(1);       // the replace fails and retries as an insert
+    m.store(3, 300);  // in front of 2, which it stamps (above 1's)
+    park.release();
+    r.join();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    std::vector<int> seen;
+    for (auto it = m.begin(); it != m.end(); ++it) {
+        seen.push_back(it->first);
+    }
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+}
+
 // Review bug 3 (fault UNHELPED_WAYPOINT_DELETE): a shrink's deleter parked
 // between marking a waypoint dead and freezing it; the table grows again and
 // lookups need that section's waypoint. They must not wait for the deleter.

@@ -127,5 +127,11 @@ inline constexpr bool stale_previous = true;  // a retried write returns the pre
 inline constexpr bool stale_previous = false;
 #endif
 
+#ifdef SINK_FAULT_STALE_RETRY_STAMP
+inline constexpr bool stale_retry_stamp = true;  // a replace retried as an insert links its node with the copied stamp
+#else
+inline constexpr bool stale_retry_stamp = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE

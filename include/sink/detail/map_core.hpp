@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -14,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sink/concurrent_map_options.hpp"
 #include "sink/detail/atomic.hpp"
@@ -64,6 +66,9 @@ public:
     // Requires that no other thread uses the map. Nodes still in the list are
     // freed here; nodes cut out earlier were retired and the domain frees them.
     ~map_core() {
+#if !defined(NDEBUG) && !defined(SINK_ATOMICS_RELACY)
+        assert(!any_entry_protected() && "sink::concurrent_map destroyed while a handle or iterator of it is alive");
+#endif
         node* n = target<types>(start_->next.load(mo_relaxed));
         while (n != end_) {
             node* after = target<types>(n->next.load(mo_relaxed));
@@ -78,6 +83,23 @@ public:
         }
         table::destroy(t);
     }
+
+#if !defined(NDEBUG) && !defined(SINK_ATOMICS_RELACY)
+    // Whether a hazard slot publishes an entry still in the list (debug
+    // builds: a handle or iterator that would dangle once the destructor
+    // frees the list). O(slots log slots + entries).
+    bool any_entry_protected() const {
+        std::vector<const void*> published = hazard_domain_access::published(*domain_);
+        std::sort(published.begin(), published.end());
+        for (node* n = target<types>(start_->next.load(mo_relaxed)); n != end_;
+             n = target<types>(n->next.load(mo_relaxed))) {
+            if (std::binary_search(published.begin(), published.end(), static_cast<const void*>(n))) {
+                return true;
+            }
+        }
+        return false;
+    }
+#endif
 
     map_core(const map_core&) = delete;
     map_core& operator=(const map_core&) = delete;
@@ -645,6 +667,12 @@ private:
             return false;  // a frozen run sits before the group: compact first
         }
         node* succ = c.insert_succ();
+        // A new key is linked unstamped, also when `fresh` was made for a
+        // replace that lost its race to an erase and carries the stamp it
+        // copied then (a stamp from before the link: invariant 7).
+        if constexpr (!fault::stale_retry_stamp) {
+            fresh->stamp.store(entry::unstamped, mo_relaxed);
+        }
         if (succ->order == fresh->order) {
             // fresh goes in front of its group: the front must be stamped
             // before anything is linked before it, so that fresh, stamped
