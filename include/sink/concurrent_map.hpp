@@ -573,9 +573,17 @@ public:
         /// An empty handle.
         handle() noexcept = default;
         /// Takes over `other`'s entry and protection; `other` becomes empty.
-        handle(handle&& other) noexcept = default;
-        /// Lets go of this handle's entry and takes over `other`'s.
-        handle& operator=(handle&& other) noexcept = default;
+        handle(handle&& other) noexcept
+            : hp_(std::move(other.hp_)), entry_(std::exchange(other.entry_, nullptr)) {}
+        /// Lets go of this handle's entry and takes over `other`'s; `other`
+        /// becomes empty.
+        handle& operator=(handle&& other) noexcept {
+            if (this != &other) {
+                hp_ = std::move(other.hp_);
+                entry_ = std::exchange(other.entry_, nullptr);
+            }
+            return *this;
+        }
 
         /// Whether the handle holds an entry (the key was found).
         explicit operator bool() const noexcept { return entry_ != nullptr; }
@@ -631,15 +639,28 @@ public:
                 }
             }
         }
-        /// Takes over `other`'s position and protection. Nothrow.
-        const_iterator(const_iterator&& other) noexcept = default;
+        /// Takes over `other`'s position and protection; `other` becomes the
+        /// end iterator (it no longer protects anything). Nothrow.
+        const_iterator(const_iterator&& other) noexcept
+            : core_(other.core_),
+              hp_(std::move(other.hp_)),
+              entry_(std::exchange(other.entry_, nullptr)),
+              pos_(other.pos_) {}
         /// As the copy constructor. Nothrow.
         const_iterator& operator=(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff) {
             *this = const_iterator(other);
             return *this;
         }
         /// As the move constructor. Nothrow.
-        const_iterator& operator=(const_iterator&& other) noexcept = default;
+        const_iterator& operator=(const_iterator&& other) noexcept {
+            if (this != &other) {
+                core_ = other.core_;
+                hp_ = std::move(other.hp_);
+                entry_ = std::exchange(other.entry_, nullptr);
+                pos_ = other.pos_;
+            }
+            return *this;
+        }
 
         /// The entry. Nothrow.
         reference operator*() const noexcept { return entry_->value; }

@@ -331,6 +331,31 @@ TEST(MapIterator, ACopyKeepsItsErasedEntryAfterTheOriginalMovesOn) {
     EXPECT_EQ(counted::live(), before - 1);
 }
 
+// A moved-from iterator is the end and a moved-from handle is empty: neither
+// keeps pointing at an entry it no longer protects.
+TEST(MapIterator, MovedFromIteratorsAndHandlesHoldNothing) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int> m(o);
+    m.store(1, 1);
+    auto it = m.begin();
+    auto taken = std::move(it);
+    EXPECT_TRUE(it == m.end());  // NOLINT(bugprone-use-after-move): the point of the test
+    EXPECT_EQ(taken->first, 1);
+    auto assigned = m.end();
+    assigned = std::move(taken);
+    EXPECT_TRUE(taken == m.end());  // NOLINT(bugprone-use-after-move)
+    auto h = m.find(1);
+    auto h2 = std::move(h);
+    EXPECT_FALSE(h);  // NOLINT(bugprone-use-after-move)
+    EXPECT_TRUE(h2);
+    decltype(h2) h3;
+    h3 = std::move(h2);
+    EXPECT_FALSE(h2);  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(*h3, 1);
+}
+
 // Mutant 1 (fault SWEEP_SKIPS_LAST_SLOT): every resize's sweep must drop
 // every old slot's reference, or a waypoint keeps a reference for ever, no
 // shrink deletes it, and stale waypoints pile up. verify() compares each live

@@ -87,7 +87,10 @@ public:
 #if !defined(NDEBUG) && !defined(SINK_ATOMICS_RELACY)
     // Whether a hazard slot publishes an entry still in the list (debug
     // builds: a handle or iterator that would dangle once the destructor
-    // frees the list). O(slots log slots + entries).
+    // frees the list). O(slots log slots + entries). A debug aid, not a
+    // proof: a walk of another map on the same domain, running right now,
+    // may publish (before validating it) an address freed and reused by one
+    // of our entries, and be counted.
     bool any_entry_protected() const {
         std::vector<const void*> published = hazard_domain_access::published(*domain_);
         std::sort(published.begin(), published.end());
