@@ -80,7 +80,11 @@ public:
     void end_phase(const std::string& phase, const std::vector<thread_log>& logs) {
         snapshot now = read_contents(phase);
         // The history first: of all the checks it tells best what went wrong.
-        add(figures_.checks, check_phase(phase, logs, contents_, now, o_.max_states, &types::key_name));
+        add(figures_.checks, check_phase(phase, logs, contents_, now, o_.max_states, &types::key_name,
+                                         [this](std::uint64_t key) -> std::uint64_t {
+                                             const auto v = map_->load(types::key(key));
+                                             return v ? types::value_id(*v) : absent;
+                                         }));
         const sink::concurrent_map_check check = map_->verify();
         if (!check) {
             fail("verify", "phase " + phase + ": verify() found: " + check.problem + " (live entries " +

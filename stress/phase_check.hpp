@@ -31,9 +31,19 @@ struct check_figures {
 
 void add(check_figures& a, const check_figures& b);
 
-// Fails the check "linearizability" with the first non-linearizable key.
+// Fails the check "linearizability" with the first key whose history has
+// no linearization, unless only skips are to blame: if a key's history
+// linearizes without the facts of what walks did NOT yield (the absence
+// claims of full walks, and the final state, which a walk of the quiescent
+// map read: `look_up(key)` reads it again with a lookup, absent or a value
+// id), the key is remembered, and once every key is checked with no other
+// failure, the check "iteration" fails with the first such key. So a walk
+// that skips a key reports "iteration", and a call or a yield that returns
+// a wrong value reports "linearizability" (a yield is a read), even if some
+// walk also skipped a key.
 check_figures check_phase(const std::string& phase, const std::vector<thread_log>& logs, const snapshot& initial,
                           const snapshot& final, std::size_t max_states,
-                          const std::function<std::string(std::uint64_t)>& key_name);
+                          const std::function<std::string(std::uint64_t)>& key_name,
+                          const std::function<std::uint64_t(std::uint64_t)>& look_up);
 
 }  // namespace sink_stress

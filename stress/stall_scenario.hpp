@@ -24,8 +24,21 @@
 //     controller inserts the staller's own key, starts a walk by iterators
 //     that stops on it, and erases it (so that the link the frozen insert
 //     expects is back); the walk is finished only after the staller's insert
-//     completed. A key yielded twice by it is the stale-stamp bug
-//     (reclamation.md item 11).
+//     completed. In even rounds the staller is released right then, with no
+//     disturbance, so that its CAS succeeds: the key is linked again behind
+//     the held iterator's position, and a key yielded twice by the held walk
+//     is a stamp taken before the link (reclamation.md item 11, fault
+//     STAMP_BEFORE_LINK); such a round checks no progress. In odd rounds
+//     the disturbance follows as for any site (the frozen CAS then fails,
+//     and the walk is held across the whole phase);
+//   - replace, even rounds: the staller replaces a key only it writes
+//     (stored just before), and the disturbance erases that key too, so the
+//     frozen replace always loses its CAS and is retried as an insert of the
+//     node it made (with a colliding hash, a stale stamp in that node puts
+//     its group out of stamp order: fault STALE_RETRY_STAMP); odd rounds
+//     replace key 0, which the others write too;
+//   - sweep: the table is reserved first (stall_layout::sweep_reserve), so
+//     that the staller's clear() shrinks it whatever the hash.
 // While the staller is frozen, every other call must complete by itself:
 // one that passes more than stall::stall_points_per_call stall points is
 // reported as stuck (check "progress", stall.hpp), so that a call waiting
@@ -53,10 +66,20 @@ inline constexpr std::uint64_t fresh_first = 1000;  // the controller's new keys
 inline constexpr std::uint64_t fresh = 256;
 inline constexpr std::uint64_t staller_key = 5000;  // a key only the staller touches
 inline constexpr std::uint64_t reserve_to = 64 * prefill;
-// waypoint_delete: a table of this many sections, set by reserve() (the
-// map's grow heuristic is off), so that the table can be grown back to
-// exactly the width it had before the staller's clear() shrank it.
+// waypoint_delete: a table of at least this many sections, set by reserve()
+// (the map's grow heuristic is off), so that the table can be grown back to
+// exactly the width it had before the staller's clear() shrank it. With a
+// colliding hash the keys may all lie in section 0, whose waypoint is the
+// start sentinel (never deleted): the table is then doubled until some key
+// lies in another section, up to max_delete_sections.
 inline constexpr std::uint64_t delete_sections = 16;
+inline constexpr std::uint64_t max_delete_sections = std::uint64_t{1} << 20;
+// sweep: the table is reserved for this many entries before the prefill
+// (32 sections of 2 at grow 4), so that the staller's clear() has a table to
+// shrink, and a sweep to stall in, whatever the hash: with a colliding hash
+// (--hash-bits) the inserts step over no other section's entries, so the
+// grow heuristic alone leaves the table at one section (0 bits: always).
+inline constexpr std::uint64_t sweep_reserve = prefill;
 // The map's grow_on_insert_count for a site: the sites that need a table
 // that grows by itself run on small sections; the others on a map that
 // never grows by itself (one section unless reserve() says otherwise), so
@@ -81,17 +104,36 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
     executor<Key, Payload> controller(in.map(), logs[ctl], ctl, ctx.seq[ctl], ctx.done(ctl));
     if (site == stall_site::waypoint_delete) {
         in.map().reserve(L::delete_sections);
+    } else if (site == stall_site::sweep) {
+        in.map().reserve(L::sweep_reserve);
     }
     for (std::uint64_t k = 0; k < L::prefill; ++k) {
         controller.store(k);
     }
+    std::uint64_t sections_before_clear = L::delete_sections;
     unsigned width_before_clear = 0;
     if (site == stall_site::waypoint_delete) {
-        for (std::uint64_t k = 0; k < L::prefill; ++k) {
-            controller.load(k);  // fills the slots of the sections that have keys: waypoints to delete
+        for (;;) {
+            for (std::uint64_t k = 0; k < L::prefill; ++k) {
+                controller.load(k);  // fills the slots of the sections that have keys: waypoints to delete
+            }
+            // Slot 0 holds the start sentinel; another filled slot holds a
+            // waypoint that the shrink must delete.
+            if (in.map().stats().waypoints >= 2 || sections_before_clear >= L::max_delete_sections) {
+                break;
+            }
+            sections_before_clear *= 2;
+            in.map().reserve(sections_before_clear);
         }
         width_before_clear = in.map().stats().table_width;
     }
+
+    // replace, even rounds: the staller replaces its own key, and the
+    // disturbance erases it (see the staller).
+    const bool replace_own_key = site == stall_site::replace && round % 2 == 0;
+    // insert, colliding hash, even rounds: the staller is released right
+    // after a logical ABA of its key (see the header comment).
+    const bool insert_aba = site == stall_site::insert && o.hash_bits < 64 && round % 2 == 0;
 
     std::atomic<bool> staller_done{false};
     std::atomic<bool> go{false};
@@ -116,10 +158,18 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
                 }
             }
         }
+        if (replace_own_key) {
+            e.store(L::staller_key);  // the entry the frozen call replaces
+        }
         stall::set_staller(true);
         switch (site) {
             case stall_site::insert: e.store(L::staller_key); break;
-            case stall_site::replace: e.store(0); break;
+            // even rounds: a key only the staller writes, which the
+            // disturbance erases, so that the frozen replace always loses
+            // its CAS and is retried as an insert (with the node it made
+            // for the replace); odd rounds: key 0, which the others write
+            // too, so the retry is an insert or a replace
+            case stall_site::replace: e.store(replace_own_key ? L::staller_key : 0); break;
             case stall_site::erase: e.erase(0); break;
             case stall_site::compaction: e.compare_and_swap(0, e.load(0).result); break;
             case stall_site::waypoint:
@@ -196,7 +246,6 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
                                    "built with SINK_STALL_POINTS?)");
     }
 
-    // The disturbance (see the header comment), by the controller alone.
     std::optional<typename executor<Key, Payload>::held_walk> held;
     if (site == stall_site::insert && o.hash_bits < 64) {
         controller.store(L::staller_key);
@@ -209,10 +258,41 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         }
         controller.erase(L::staller_key);
     }
+    if (insert_aba) {
+        // The link the frozen insert expects is back (the erase cut the
+        // controller's entry out): released now, before anything else
+        // changes it, its CAS succeeds. Then the held walk goes on from the
+        // erased entry of the same key, and the others run (not while a
+        // thread is frozen: this round checks the stamps, not progress).
+        stall::release();
+        released.store(true, std::memory_order_relaxed);
+        stall::wait_until([&] { return staller_done.load(std::memory_order_relaxed); },
+                          [&] { return ctx.done(0).load(std::memory_order_relaxed); },
+                          "the released staller did not complete its insert");
+        while (controller.hold_next(*held)) {
+        }
+        controller.hold_end(*held);
+        go.store(true, std::memory_order_release);
+        for (auto& th : threads) {
+            th.join();
+        }
+        stall::disarm();
+        ctx.figures.stalls += 1;
+        if (o.verbose) {
+            std::printf("  %s: thread t0 frozen, released after a logical ABA of its key\n", phase.c_str());
+        }
+        in.end_phase(phase, logs);
+        return;
+    }
+
+    // The disturbance (see the header comment), by the controller alone.
     const iteration_record w = controller.walk(true);
-    std::vector<std::uint64_t> order;  // prefilled keys in list order, then any the walk did not yield
+    // Prefilled keys (and the staller's own key when it replaces it) in list
+    // order, then any the walk did not yield.
+    auto to_erase = [&](std::uint64_t k) { return k < L::prefill || (replace_own_key && k == L::staller_key); };
+    std::vector<std::uint64_t> order;
     for (const op_record& r : logs[ctl].ops) {
-        if (r.kind == op_kind::iter_read && r.arg == w.id && r.key < L::prefill) {
+        if (r.kind == op_kind::iter_read && r.arg == w.id && to_erase(r.key)) {
             order.push_back(r.key);
         }
     }
@@ -220,6 +300,9 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         if (std::find(order.begin(), order.end(), k) == order.end()) {
             order.push_back(k);
         }
+    }
+    if (replace_own_key && std::find(order.begin(), order.end(), L::staller_key) == order.end()) {
+        order.push_back(L::staller_key);
     }
     for (std::uint64_t k = 0; k < L::prefill; ++k) {
         controller.load(k);
@@ -242,8 +325,8 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         // to what it was, so that the dead waypoint's order is a slot's
         // again. Then every key, in every section, is written and read:
         // the lookups that need the dead waypoint's slot meet it unfrozen.
-        stall::begin_call(ctl, "reserve", L::delete_sections);
-        in.map().reserve(L::delete_sections);
+        stall::begin_call(ctl, "reserve", sections_before_clear);
+        in.map().reserve(sections_before_clear);
         if (in.map().stats().table_width != width_before_clear) {
             fail("stall-site", phase + ": the table did not grow back to width " + std::to_string(width_before_clear) +
                                    " (it has width " + std::to_string(in.map().stats().table_width) + ")");
