@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -42,6 +43,11 @@ SINK_BEGIN_NAMESPACE
 /// otherwise: it never waits for another thread, and some thread always
 /// completes its operation. No operation holds a lock, sleeps or starts a
 /// thread.
+///
+/// **Functors.** Every call that takes a function (visit, cvisit,
+/// visit_all, cvisit_all, range, erase_if) takes it by forwarding reference
+/// and calls it as an lvalue: a stateful function object passed as an
+/// lvalue is the one called, and keeps its state after the call.
 ///
 /// **Linearizability.** Every single-key operation is linearizable (per
 /// key; docs/design.md lists the linearization points). Whole-map walks
@@ -119,6 +125,36 @@ public:
                             const KeyEqual& eq = KeyEqual())
         : core_(options, hash, eq) {}
 
+    /// An empty map sized for about `bucket_count` entries (reserve()), with
+    /// the default options otherwise. `alloc` must equal Allocator() (all
+    /// its instances are equal).
+    explicit concurrent_map(size_type bucket_count, const Hash& hash = Hash(), const KeyEqual& eq = KeyEqual(),
+                            const Allocator& alloc = Allocator())
+        : core_(concurrent_map_options{}, hash, eq) {
+        (void)alloc;
+        reserve(bucket_count);
+    }
+    /// concurrent_map(bucket_count, Hash(), KeyEqual(), alloc).
+    concurrent_map(size_type bucket_count, const Allocator& alloc)
+        : concurrent_map(bucket_count, Hash(), KeyEqual(), alloc) {}
+    /// concurrent_map(bucket_count, hash, KeyEqual(), alloc).
+    concurrent_map(size_type bucket_count, const Hash& hash, const Allocator& alloc)
+        : concurrent_map(bucket_count, hash, KeyEqual(), alloc) {}
+    /// An empty map with the default options (`alloc` as above).
+    explicit concurrent_map(const Allocator& alloc) : concurrent_map(0, Hash(), KeyEqual(), alloc) {}
+    /// A map holding the entries of [first, last) (the first of equal keys
+    /// wins, as insert), sized for `bucket_count` entries first.
+    template <std::input_iterator InputIt>
+    concurrent_map(InputIt first, InputIt last, size_type bucket_count = 0, const Hash& hash = Hash(),
+                   const KeyEqual& eq = KeyEqual(), const Allocator& alloc = Allocator())
+        : concurrent_map(bucket_count, hash, eq, alloc) {
+        insert(first, last);
+    }
+    /// A map holding the entries of `init` (the first of equal keys wins).
+    concurrent_map(std::initializer_list<value_type> init, size_type bucket_count = 0, const Hash& hash = Hash(),
+                   const KeyEqual& eq = KeyEqual(), const Allocator& alloc = Allocator())
+        : concurrent_map(init.begin(), init.end(), bucket_count, hash, eq, alloc) {}
+
     /// Not copyable or movable: the map is a shared object with a fixed address.
     concurrent_map(const concurrent_map&) = delete;
     /// Not copyable or movable.
@@ -188,25 +224,25 @@ public:
     /// given, which never changes. Exceptions: also what `f` throws.
     template <class F>
         requires std::invocable<F&, const value_type&>
-    bool visit(const Key& key, F f) const {
+    bool visit(const Key& key, F&& f) const {
         return visit_impl(key, f);
     }
     /// visit() by a key of another type.
     template <class K, class F>
         requires lookup_key<K> && std::invocable<F&, const value_type&>
-    bool visit(const K& key, F f) const {
+    bool visit(const K& key, F&& f) const {
         return visit_impl(key, f);
     }
     /// The same as visit(): every visit is read-only.
     template <class F>
         requires std::invocable<F&, const value_type&>
-    bool cvisit(const Key& key, F f) const {
+    bool cvisit(const Key& key, F&& f) const {
         return visit_impl(key, f);
     }
     /// cvisit() by a key of another type.
     template <class K, class F>
         requires lookup_key<K> && std::invocable<F&, const value_type&>
-    bool cvisit(const K& key, F f) const {
+    bool cvisit(const K& key, F&& f) const {
         return visit_impl(key, f);
     }
     ///@}
@@ -333,6 +369,22 @@ public:
         const std::uint64_t order = core_.order_of(value.first);
         return insert_absent(value.first, order, [&] { return types::make_entry(order, value); });
     }
+    /// Inserts each element of [first, last) whose key is not present (as
+    /// insert(*it), one after the other; not atomic as a whole). Returns the
+    /// number inserted. Basic guarantee: if an insert throws, the earlier
+    /// ones stay.
+    template <std::input_iterator InputIt>
+        requires std::constructible_from<value_type, std::iter_reference_t<InputIt>>
+    size_type insert(InputIt first, InputIt last) {
+        size_type inserted = 0;
+        for (; first != last; ++first) {
+            inserted += insert(value_type(*first)) ? 1 : 0;
+        }
+        return inserted;
+    }
+    /// insert(init.begin(), init.end()).
+    size_type insert(std::initializer_list<value_type> init) { return insert(init.begin(), init.end()); }
+
     /// Inserts `value` (its mapped value moved, its const key copied) unless
     /// its key is present. Returns true if it inserted.
     bool insert(value_type&& value) {
@@ -349,10 +401,22 @@ public:
         return emplace(std::forward<P>(value));
     }
 
-    /// Constructs a pair from `args` and inserts it unless its key is
-    /// present (the pair is then destroyed). Returns true if it inserted.
-    /// As std::unordered_map::emplace, the pair is built before the key is
-    /// known; try_emplace builds nothing when the key is present.
+    /// emplace(key, value) with a `key` of type Key: the same as
+    /// try_emplace(key, value), so neither argument is touched when the key
+    /// is present at the start of the call (see above for a concurrent
+    /// insert of the same key). Returns true if it inserted.
+    template <class K, class V>
+        requires std::same_as<std::remove_cvref_t<K>, Key> && std::constructible_from<T, V&&>
+    bool emplace(K&& key, V&& value) {
+        return try_emplace_impl(key, std::forward<K>(key), std::forward<V>(value));
+    }
+    /// Constructs a pair from `args` (any other form: a pair, or
+    /// std::piecewise_construct and two tuples, or a key of another type)
+    /// and inserts it unless its key is present, in which case the pair is
+    /// destroyed: as std::unordered_map::emplace, the pair is built before
+    /// the key is known, so rvalue arguments are moved from either way.
+    /// try_emplace builds nothing when the key is present. Returns true if
+    /// it inserted.
     template <class... Args>
         requires std::constructible_from<std::pair<Key, T>, Args&&...> && std::move_constructible<Key> &&
                  std::move_constructible<T>
@@ -418,13 +482,13 @@ public:
     /// nothing changed). Allocates no node.
     template <class Pred>
         requires std::predicate<Pred&, const value_type&>
-    bool erase_if(const Key& key, Pred pred) {
+    bool erase_if(const Key& key, Pred&& pred) {
         return erase_if_impl(key, pred);
     }
     /// erase_if() by a key of another type.
     template <class K, class Pred>
         requires lookup_key<K> && std::predicate<Pred&, const value_type&>
-    bool erase_if(const K& key, Pred pred) {
+    bool erase_if(const K& key, Pred&& pred) {
         return erase_if_impl(key, pred);
     }
     ///@}
@@ -456,7 +520,7 @@ public:
     /// `f` throws.
     template <class F>
         requires std::invocable<F&, const value_type&>
-    size_type visit_all(F f) const {
+    size_type visit_all(F&& f) const {
         size_type visited = 0;
         core_.for_each([&](const value_type& kv) {
             std::invoke(f, kv);
@@ -468,8 +532,8 @@ public:
     /// The same as visit_all(): every visit is read-only.
     template <class F>
         requires std::invocable<F&, const value_type&>
-    size_type cvisit_all(F f) const {
-        return visit_all(std::move(f));
+    size_type cvisit_all(F&& f) const {
+        return visit_all(std::forward<F>(f));
     }
 
     /// Erases each entry for which `pred(const value_type&)` holds (Boost's
@@ -481,7 +545,7 @@ public:
     /// bad_alloc is thrown, the entries erased so far stay erased.
     template <class Pred>
         requires std::predicate<Pred&, const value_type&>
-    size_type erase_if(Pred pred) {
+    size_type erase_if(Pred&& pred) {
         size_type erased = 0;
         core_.for_each([&](const value_type& kv) {
             if (!std::invoke(pred, kv)) {
@@ -847,5 +911,14 @@ private:
 
     core core_;
 };
+
+/// Erases each entry of `map` for which `pred(const value_type&)` holds:
+/// map.erase_if(pred), found by argument-dependent lookup as std::erase_if
+/// and boost::unordered::erase_if are. Returns the number erased.
+template <class Key, class T, class Hash, class KeyEqual, class Allocator, class Pred>
+typename concurrent_map<Key, T, Hash, KeyEqual, Allocator>::size_type erase_if(
+    concurrent_map<Key, T, Hash, KeyEqual, Allocator>& map, Pred&& pred) {
+    return map.erase_if(std::forward<Pred>(pred));
+}
 
 SINK_END_NAMESPACE

@@ -401,4 +401,86 @@ TEST_F(MapDropIn, ThrowingPredicatesAndVisitorsLeaveTheMapAsItWas) {
     EXPECT_EQ(counted::live(), live_before);
 }
 
+// Functors are taken by forwarding reference and called as lvalues: a
+// stateful visitor passed as an lvalue keeps its state, whichever call.
+TEST_F(MapDropIn, StatefulFunctorsKeepTheirStateOnEveryCall) {
+    concurrent_map<int, int> m(tiny());
+    for (int k = 0; k < 5; ++k) {
+        m.store(k, k);
+    }
+    struct tally {
+        int calls = 0;
+        void operator()(const std::pair<const int, int>&) { ++calls; }
+        bool operator()(const int&, const int&) {
+            ++calls;
+            return true;
+        }
+    };
+    tally t;
+    m.visit_all(t);
+    EXPECT_EQ(t.calls, 5);
+    m.cvisit_all(t);
+    EXPECT_EQ(t.calls, 10);
+    m.range(t);
+    EXPECT_EQ(t.calls, 15);
+    EXPECT_TRUE(m.visit(1, t));
+    EXPECT_TRUE(m.cvisit(2, t));
+    EXPECT_EQ(t.calls, 17);
+    struct picky {
+        int asked = 0;
+        bool operator()(const std::pair<const int, int>& kv) {
+            ++asked;
+            return kv.first == 3;
+        }
+    };
+    picky p;
+    EXPECT_TRUE(m.erase_if(3, p));
+    EXPECT_EQ(p.asked, 1);
+    EXPECT_EQ(m.erase_if(p), 0u);
+    EXPECT_EQ(p.asked, 5);
+    EXPECT_EQ(m.visit_all([](const auto&) {}), 4u);  // rvalues still work
+}
+
+// emplace(key, value) with a Key touches neither argument when the key is
+// present; other forms build the pair first.
+TEST_F(MapDropIn, EmplaceOfAKeyAndAValueMovesNothingWhenPresent) {
+    concurrent_map<std::string, std::string> m(tiny());
+    EXPECT_TRUE(m.emplace(std::string("k"), std::string("first")));
+    std::string key = "k";
+    std::string value = "second";
+    EXPECT_FALSE(m.emplace(std::move(key), std::move(value)));
+    EXPECT_EQ(key, "k");         // NOLINT(bugprone-use-after-move): untouched, as documented
+    EXPECT_EQ(value, "second");  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(m.load("k"), "first");
+    EXPECT_TRUE(m.emplace(std::move(value), std::string("v")));
+    EXPECT_EQ(m.load("second"), "v");
+}
+
+// The constructors and bulk inserts C++ users expect, and erase_if by ADL.
+TEST_F(MapDropIn, ConstructorsBulkInsertAndEraseIfByAdl) {
+    concurrent_map<int, std::string> from_list{{1, "a"}, {2, "b"}, {1, "ignored"}};
+    EXPECT_EQ(from_list.size(), 2u);
+    EXPECT_EQ(from_list.load(1), "a");
+
+    const std::vector<std::pair<int, std::string>> items{{3, "c"}, {4, "d"}, {3, "e"}};
+    concurrent_map<int, std::string> from_range(items.begin(), items.end());
+    EXPECT_EQ(from_range.size(), 2u);
+    EXPECT_EQ(from_range.load(3), "c");
+
+    concurrent_map<int, int> sized(10000);
+    EXPECT_GT(sized.stats().table_width, 8u);
+    concurrent_map<int, int> with_allocator(std::allocator<std::pair<const int, int>>{});
+    EXPECT_TRUE(with_allocator.empty());
+    concurrent_map<int, int> with_hash(100, std::hash<int>(), std::allocator<std::pair<const int, int>>{});
+    EXPECT_TRUE(with_hash.empty());
+
+    concurrent_map<int, std::string> m(tiny());
+    EXPECT_EQ(m.insert(items.begin(), items.end()), 2u);
+    EXPECT_EQ(m.insert({{5, "e"}, {3, "x"}}), 1u);
+    EXPECT_EQ(m.load(3), "c");
+    EXPECT_EQ(erase_if(m, [](const auto& kv) { return kv.first >= 4; }), 2u);  // found by ADL
+    EXPECT_EQ(m.size(), 1u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
 }  // namespace
