@@ -736,9 +736,12 @@ public:
         /// unchanged).
         const_iterator& operator++() {
             typename core::cursor c(core_->domain());
-            // A second publish of entry_, validated by begin_at: its load of
-            // entry_->next, after the publish, shows entry_ live (so still in
-            // the list) or makes the walk start afresh from the table.
+            // A second publish of entry_, as the walk's anchor. It is never
+            // entry_'s only protection: hp_ keeps entry_ until settle hands
+            // that slot to the cursor, which outlives the walk. What the walk
+            // needs besides is that entry_ be in the list to step from, and
+            // begin_at's load of entry_->next shows that (live), or makes the
+            // walk start afresh from the table (frozen).
             c.hp_anchor.reset_protection(entry_);
             const bool from_here = c.begin_at(const_cast<entry*>(entry_)) == detail::step_result::ok;
             typename core::position pos = pos_;
