@@ -96,6 +96,33 @@ constexpr std::size_t min_scan_threshold = 64;
 // two threads that write (docs/performance.md, lever 3); this amortises it.
 constexpr std::size_t min_scan_threshold_asymmetric = 1024;
 
+using detail::reclaimer;
+using detail::retired_batch;
+
+// A batch's own reclaim function, which is also how a batch is told apart
+// from other retired objects: frees every item, then the batch. Only the
+// domain's destructor calls it (scans free items one by one).
+void reclaim_batch(retired_object* object) noexcept;
+
+bool is_batch(const retired_object* o) noexcept { return o->reclaim == &reclaim_batch; }
+retired_batch* as_batch(retired_object* o) noexcept { return static_cast<retired_batch*>(o); }
+
+// How many retired objects `o` stands for.
+std::size_t object_count(retired_object* o) noexcept { return is_batch(o) ? as_batch(o)->count : 1; }
+
+// During a scan, an item found protected is marked by the low bit of its
+// reclaimer's address (reclaimers hold a function pointer, so that bit is 0).
+bool is_marked(const retired_batch::item& it) noexcept {
+    return (reinterpret_cast<std::uintptr_t>(it.how) & 1) != 0;
+}
+void mark(retired_batch::item& it) noexcept {
+    it.how = reinterpret_cast<const reclaimer*>(reinterpret_cast<std::uintptr_t>(it.how) | 1);
+}
+void unmark(retired_batch::item& it) noexcept {
+    it.how = reinterpret_cast<const reclaimer*>(reinterpret_cast<std::uintptr_t>(it.how) & ~std::uintptr_t{1});
+}
+void reclaim_item(const retired_batch::item& it) noexcept { it.how->reclaim(*it.how, it.object); }
+
 #if !defined(SINK_ATOMICS_RELACY)
 
 // Live non-default domains. A thread's binding to a domain can outlive the
@@ -160,6 +187,53 @@ hazard_pointer_domain* model_default_domain = nullptr;
 }  // namespace
 
 // ---------------------------------------------------------------------------
+// Batches: arrays of objects retired without a header.
+
+namespace {
+
+// Nothrow: a thread that cannot get a batch unlinks nothing (reserve_headerless).
+retired_batch* new_batch() noexcept {
+#if defined(SINK_ATOMICS_RELACY)
+    void* memory = detail::allocate_bytes(sizeof(retired_batch), alignof(retired_batch));
+#else
+    void* memory = ::operator new(sizeof(retired_batch), std::nothrow);
+#endif
+    if (memory == nullptr) {
+        return nullptr;
+    }
+    retired_batch* b = std::construct_at(static_cast<retired_batch*>(memory));
+    b->reclaim = &reclaim_batch;
+    return b;
+}
+
+void free_batch(retired_batch* batch) noexcept {
+    std::destroy_at(batch);
+#if defined(SINK_ATOMICS_RELACY)
+    detail::deallocate_bytes(batch, sizeof(retired_batch), alignof(retired_batch));
+#else
+    ::operator delete(batch);
+#endif
+}
+
+void reclaim_batch(retired_object* object) noexcept {
+    retired_batch* b = as_batch(object);
+    for (std::size_t i = 0; i < b->count; ++i) {
+        reclaim_item(b->items[i]);
+    }
+    free_batch(b);
+}
+
+void free_batches(retired_object* list) noexcept {
+    while (list != nullptr) {
+        retired_object* next = list->next_retired;
+        free_batch(as_batch(list));
+        list = next;
+    }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
 // taken_list: a retired list held privately by one thread.
 
 void hazard_pointer_domain::taken_list::append(taken_list other) noexcept {
@@ -189,7 +263,7 @@ hazard_pointer_domain::taken_list hazard_pointer_domain::take(
     list.head = head;
     for (retired_object* o = head; o != nullptr; o = o->next_retired) {
         list.tail = o;
-        ++list.size;
+        list.size += object_count(o);
     }
     return list;
 }
@@ -235,6 +309,10 @@ hazard_pointer_domain::~hazard_pointer_domain() {
     taken_list all;
     for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
         all.append(take(r->retired));
+        all.append(take_current_batch(r));
+        if (r->spare != nullptr) {
+            free_batch(std::exchange(r->spare, nullptr));
+        }
     }
     all.append(take(orphans_));
     for (retired_object* o = all.head; o != nullptr;) {
@@ -313,6 +391,10 @@ void hazard_pointer_domain::release_record_chain(hazard_record* first) noexcept 
     taken_list all;
     for (hazard_record* r = first; r != nullptr; r = r->next_of_owner) {
         all.append(take(r->retired));
+        all.append(take_current_batch(r));
+        if (r->spare != nullptr) {
+            free_batch(std::exchange(r->spare, nullptr));
+        }
     }
     all.append(take_orphans());
     const std::size_t taken = all.size;
@@ -561,18 +643,96 @@ void hazard_pointer_domain::retire_unowned(retired_object* object) noexcept {
 
 void hazard_pointer_domain::scan(hazard_record* owner) noexcept {
     taken_list list = take(owner->retired);
+    list.append(take_current_batch(owner));
     list.append(take_orphans());
     const std::size_t taken = list.size;
-    taken_list survivors = reclaim_unprotected(list);
+    retired_object* empties = nullptr;
+    taken_list survivors = reclaim_unprotected(list, empties);
     count_reclaimed(owner, taken - survivors.size);
     owner->pending = survivors.size;
     push(owner->retired, survivors);
+    // Keep one emptied batch for the next refill, free the others. Decided
+    // only now: the reclaims above ran user code, which may have retired
+    // (and so taken the spare) meanwhile.
+    if (empties != nullptr && owner->spare == nullptr) {
+        owner->spare = as_batch(empties);
+        empties = std::exchange(empties->next_retired, nullptr);
+    }
+    free_batches(empties);
+}
+
+// ---------------------------------------------------------------------------
+// Objects retired without a header.
+
+hazard_pointer_domain::taken_list hazard_pointer_domain::take_current_batch(hazard_record* owner) noexcept {
+    // Owner-only (or the domain's destructor): no other thread touches it.
+    retired_batch* b = std::exchange(owner->current, nullptr);
+    if (b == nullptr) {
+        return {};
+    }
+    if (b->count == 0) {
+        if (owner->spare == nullptr) {
+            owner->spare = b;
+        } else {
+            free_batch(b);
+        }
+        return {};
+    }
+    b->next_retired = nullptr;
+    return taken_list{b, b, b->count};
+}
+
+std::size_t hazard_pointer_domain::reserve_headerless(hazard_record*& owner) noexcept {
+    owner = current_thread_record(true);
+    if (owner == nullptr) {
+        return 0;
+    }
+    retired_batch* b = owner->current;
+    if (b != nullptr && b->count == retired_batch::capacity) {
+        // Full: it joins the thread's retired stack, where drains and scans
+        // of any thread can take it (release, as every push).
+        b->next_retired = nullptr;
+        push(owner->retired, taken_list{b, b, b->count});
+        b = nullptr;
+    }
+    if (b == nullptr) {
+        b = std::exchange(owner->spare, nullptr);
+        if (b == nullptr) {
+            b = new_batch();
+            if (b == nullptr) {
+                owner->current = nullptr;
+                return 0;
+            }
+        }
+        owner->current = b;
+    }
+    return retired_batch::capacity - b->count;
+}
+
+void hazard_pointer_domain::retire_headerless(hazard_record* owner, void* object, const reclaimer& how) noexcept {
+    retired_batch* b = owner->current;
+    assert(b != nullptr && b->count < retired_batch::capacity && "retire_headerless without reserved room");
+    // Counted before the object can be freed, as in retire().
+    owner->retired_total.store(owner->retired_total.load(detail::mo_relaxed) + 1, detail::mo_release);
+    b->items[b->count++] = retired_batch::item{object, &how};
+    ++owner->pending;
+}
+
+void hazard_pointer_domain::end_headerless(hazard_record* owner) noexcept {
+    if (owner->pending >= scan_threshold() && !detail::fault::never_scan) {
+        scan(owner);
+    }
 }
 
 std::size_t hazard_pointer_domain::drain() noexcept {
     taken_list all;
     for (hazard_record* r = records_.load(detail::mo_acquire); r != nullptr; r = r->next) {
         all.append(take(r->retired));
+    }
+    // The caller's own current batches too; other threads' current batches
+    // are theirs alone until they fill, scan or exit.
+    for (hazard_record* r = current_thread_record(false); r != nullptr; r = r->next_of_owner) {
+        all.append(take_current_batch(r));
     }
     all.append(take_orphans());
     const std::size_t taken = all.size;
@@ -616,6 +776,14 @@ void hazard_pointer_domain::count_reclaimed(hazard_record* owner, std::size_t n)
 }
 
 hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(taken_list list) noexcept {
+    retired_object* empties = nullptr;
+    taken_list survivors = reclaim_unprotected(list, empties);
+    free_batches(empties);
+    return survivors;
+}
+
+hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(taken_list list,
+                                                                             retired_object*& empties) noexcept {
     if (list.head == nullptr) {
         return {};
     }
@@ -624,21 +792,33 @@ hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(tak
     // unlink of the objects in `list` (see hazard_pointer.hpp).
     detail::reclaimer_fence();
 
+    // Objects with a header not found protected yet, and every batch.
     taken_list unprotected = list;
     taken_list survivors;
     const void* hazards[hazards_per_pass];
     std::size_t count = 0;
 
     // Moves every object of `unprotected` that is in hazards[0, count) to
-    // `survivors`.
+    // `survivors`, and marks every batch item that is.
     auto keep_protected = [&]() noexcept {
         std::sort(hazards, hazards + count);
+        auto is_hazard = [&](const void* p) noexcept { return std::binary_search(hazards, hazards + count, p); };
         taken_list rest;
         for (retired_object* o = unprotected.head; o != nullptr;) {
             retired_object* next = o->next_retired;
             o->next_retired = nullptr;
-            taken_list& to = std::binary_search(hazards, hazards + count, static_cast<const void*>(o)) ? survivors : rest;
-            to.append(taken_list{o, o, 1});
+            if (is_batch(o)) {
+                retired_batch* b = as_batch(o);
+                for (std::size_t i = 0; i < b->count; ++i) {
+                    if (!detail::fault::batch_ignores_hazards && is_hazard(b->items[i].object)) {
+                        mark(b->items[i]);
+                    }
+                }
+                rest.append(taken_list{o, o, b->count});
+            } else {
+                taken_list& to = is_hazard(static_cast<const void*>(o)) ? survivors : rest;
+                to.append(taken_list{o, o, 1});
+            }
             o = next;
         }
         unprotected = rest;
@@ -663,9 +843,60 @@ hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(tak
         keep_protected();
     }
 
+    // Free the unprotected objects with a header, and set the batches aside.
+    taken_list batches;
     for (retired_object* o = unprotected.head; o != nullptr;) {
         retired_object* next = o->next_retired;
-        o->reclaim(o);
+        if (is_batch(o)) {
+            o->next_retired = nullptr;
+            batches.append(taken_list{o, o, as_batch(o)->count});
+        } else {
+            o->reclaim(o);
+        }
+        o = next;
+    }
+
+    // Free the unmarked items and pack the marked ones, in order, to the
+    // front of the batches: the write position never passes the read
+    // position, so no item is overwritten before it is read. Counts are set
+    // afterwards (a batch's count is read before anything is written to it).
+    retired_object* fill = batches.head;
+    std::size_t filled = 0;
+    for (retired_object* o = batches.head; o != nullptr; o = o->next_retired) {
+        retired_batch* b = as_batch(o);
+        const std::size_t n = b->count;
+        for (std::size_t i = 0; i < n; ++i) {
+            retired_batch::item it = b->items[i];
+            if (!is_marked(it)) {
+                reclaim_item(it);
+                continue;
+            }
+            unmark(it);
+            if (filled == retired_batch::capacity) {
+                fill = fill->next_retired;
+                filled = 0;
+            }
+            as_batch(fill)->items[filled++] = it;
+        }
+    }
+    for (retired_object* o = batches.head; o != nullptr;) {
+        retired_object* next = o->next_retired;
+        o->next_retired = nullptr;
+        retired_batch* b = as_batch(o);
+        if (fill == nullptr || filled == 0) {
+            b->count = 0;  // nothing survived in this one, or in those after the last filled
+        } else if (o == fill) {
+            b->count = filled;
+            fill = nullptr;  // every later batch is empty
+        } else {
+            b->count = retired_batch::capacity;
+        }
+        if (b->count == 0) {
+            o->next_retired = empties;
+            empties = o;
+        } else {
+            survivors.append(taken_list{o, o, b->count});
+        }
         o = next;
     }
     return survivors;
@@ -692,7 +923,11 @@ hazard_pointer_stats hazard_pointer_domain::stats() const noexcept {
     s.records = record_count_.load(detail::mo_relaxed);
     s.slots = s.records * detail::slots_per_record;
     s.scan_threshold = scan_threshold();
-    s.backlog_bound = (2 * s.records + 1) * std::max(s.scan_threshold, s.slots + 1);
+    // Plus what each thread's current batch can hold beyond the threshold:
+    // a scan is due after R retires, but comes only after the last retire
+    // of the cut that crossed R, at most one batch later.
+    s.backlog_bound = (2 * s.records + 1) * std::max(s.scan_threshold, s.slots + 1) +
+                      s.records * detail::retired_batch::capacity;
     s.asymmetric_fences = detail::asymmetric_fences();
     return s;
 }

@@ -185,6 +185,7 @@ inline void reclaimer_fence() noexcept {
 }
 
 struct hazard_domain_access;
+class headerless_retirer;
 
 }  // namespace detail
 
@@ -257,6 +258,7 @@ public:
 private:
     friend class hazard_pointer;
     friend struct detail::hazard_domain_access;
+    friend class detail::headerless_retirer;
     template <class, class>
     friend class hazard_pointer_obj_base;
     friend hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain);
@@ -280,6 +282,14 @@ private:
     // Owns n slots at once, or none if it throws bad_alloc.
     void acquire_slots(detail::atomic<const void*>** out, std::size_t n);
     void retire(detail::retired_object* object) noexcept;
+    // Objects without a header (detail::headerless_retirer): room in the
+    // calling thread's current batch (0 if it has no record and none can be
+    // made, or no batch can be allocated); then append; then scan if due.
+    std::size_t reserve_headerless(detail::hazard_record*& owner) noexcept;
+    static void retire_headerless(detail::hazard_record* owner, void* object,
+                                  const detail::reclaimer& how) noexcept;
+    void end_headerless(detail::hazard_record* owner) noexcept;
+    static taken_list take_current_batch(detail::hazard_record* owner) noexcept;
 
     detail::hazard_record* acquire_record();
     detail::hazard_record* current_thread_record(bool create) noexcept;
@@ -292,6 +302,11 @@ private:
     void push_orphans(taken_list list) noexcept;
     static taken_list take(detail::atomic<detail::retired_object*>& stack) noexcept;
     static void push(detail::atomic<detail::retired_object*>& stack, taken_list list) noexcept;
+    // Frees every object of `list` that no hazard slot shows, items of
+    // batches included, and returns the rest. Batches that it empties are
+    // linked into `empties` (through next_retired) for the caller to keep
+    // or free.
+    taken_list reclaim_unprotected(taken_list list, detail::retired_object*& empties) noexcept;
     taken_list reclaim_unprotected(taken_list list) noexcept;
     void count_reclaimed(detail::hazard_record* owner, std::size_t n) noexcept;
 
@@ -551,6 +566,51 @@ struct hazard_domain_access {
     // exist only inside a test run): the model names one for each run.
     static void set_model_default_domain(hazard_pointer_domain* domain) noexcept;
 #endif
+};
+
+// Retires objects that carry no header of their own (the map's list nodes):
+// each becomes an item (address, reclaimer) of the calling thread's current
+// batch. Room is reserved first, before the unlink that makes the objects
+// garbage, because after the unlink nothing may fail: an unlinked object
+// must be retired. Usage:
+//     headerless_retirer r(domain);          // reserves room (nothrow)
+//     ... unlink at most r.room() objects (room() == 0: do not unlink) ...
+//     r.retire(object, how);                 // once per unlinked object
+//     // the destructor scans if the thread's retires made a scan due
+// The retire happens-before the scan that frees the object, as for
+// hazard_pointer_obj_base::retire.
+class headerless_retirer {
+public:
+    explicit headerless_retirer(hazard_pointer_domain& domain) noexcept
+        : domain_(domain), room_(domain.reserve_headerless(owner_)) {}
+    headerless_retirer(const headerless_retirer&) = delete;
+    headerless_retirer& operator=(const headerless_retirer&) = delete;
+    ~headerless_retirer() {
+        if (retired_ != 0) {
+            domain_.end_headerless(owner_);
+        }
+    }
+
+    // How many objects may still be retired through this retirer.
+    std::size_t room() const noexcept { return room_ - retired_; }
+
+    void retire(void* object, const reclaimer& how) noexcept {
+        // A named check under the model checker (a cut past its room is one
+        // of the fault builds), an assert elsewhere.
+#if defined(SINK_ATOMICS_RELACY)
+        RL_ASSERT(retired_ < room_);
+#else
+        assert(retired_ < room_ && "headerless_retirer: more retires than reserved room");
+#endif
+        hazard_pointer_domain::retire_headerless(owner_, object, how);
+        ++retired_;
+    }
+
+private:
+    hazard_pointer_domain& domain_;
+    hazard_record* owner_ = nullptr;
+    std::size_t room_;
+    std::size_t retired_ = 0;
 };
 
 }  // namespace detail

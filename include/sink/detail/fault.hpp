@@ -41,6 +41,12 @@ inline constexpr bool never_scan = true;  // retire never triggers a scan
 inline constexpr bool never_scan = false;
 #endif
 
+#ifdef SINK_FAULT_BATCH_IGNORES_HAZARDS
+inline constexpr bool batch_ignores_hazards = true;  // a scan frees protected objects retired without a header
+#else
+inline constexpr bool batch_ignores_hazards = false;
+#endif
+
 // ---- the map (docs/design.md, "reclamation") ----
 
 #ifdef SINK_FAULT_SKIP_RUN_VALIDATION
@@ -77,6 +83,12 @@ inline constexpr bool live_tombstone = false;
 inline constexpr bool early_table_retire = true;  // a resize retires the old table before its sweep (item 5)
 #else
 inline constexpr bool early_table_retire = false;
+#endif
+
+#ifdef SINK_FAULT_CUT_PAST_ROOM
+inline constexpr bool cut_past_room = true;  // a cut takes one node more than its retired batch has room for
+#else
+inline constexpr bool cut_past_room = false;
 #endif
 
 #ifdef SINK_FAULT_SKIP_STEP_VALIDATION

@@ -1,5 +1,6 @@
 // Internals of the hazard-pointer domain: the intrusive header of a retired
-// object and a thread's hazard record. Users never name these types.
+// object, the arrays that hold objects retired without one, and a thread's
+// hazard record. Users never name these types.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +18,38 @@ namespace detail {
 struct retired_object {
     retired_object* next_retired = nullptr;
     void (*reclaim)(retired_object*) noexcept = nullptr;
+};
+
+// How to free an object retired without a header (sink's list nodes): one
+// reclaimer per kind of object, shared by all objects of that kind, so that
+// the object itself carries nothing for its retirement. A reclaimer must
+// outlive every object retired with it (a static, or a holder that counts
+// its objects).
+struct reclaimer {
+    void (*reclaim)(const reclaimer& self, void* object) noexcept;
+};
+
+// A fixed-size array of objects retired without a header, with its own
+// retired_object header so that the domain's stacks, hand-overs and drains
+// move it like any retired object. A thread fills its current batch
+// privately (hazard_record::current); a scan compares each item with the
+// hazards, frees the unprotected ones and packs the survivors to the front
+// of as few batches as it can (hazard_pointer_domain.cpp).
+struct retired_batch : retired_object {
+#if defined(SINK_ATOMICS_RELACY)
+    // Small, so that model runs cross batch boundaries.
+    static constexpr std::size_t capacity = 3;
+#else
+    // 2 KiB per batch: one allocation per 126 retires, and a thread's
+    // private, not yet scanned part stays small.
+    static constexpr std::size_t capacity = 126;
+#endif
+    struct item {
+        void* object;
+        const reclaimer* how;
+    };
+    std::size_t count = 0;
+    item items[capacity];
 };
 
 // Hazard slots per record. A thread gets one record per domain, and a second
@@ -58,6 +91,12 @@ struct alignas(cache_line_size) hazard_record {
     // Owner-only: objects pushed since the last scan (an estimate: a drain may
     // take them meanwhile, which only makes the next scan come early).
     std::size_t pending = 0;
+    // Owner-only: the batch that objects retired without a header go to
+    // (filled privately; a scan, a drain by the owner or the thread's exit
+    // takes it), and one empty batch kept so that most refills allocate
+    // nothing.
+    retired_batch* current = nullptr;
+    retired_batch* spare = nullptr;
     // Owner-only: further records of the same thread, when it needs more slots.
     hazard_record* next_of_owner = nullptr;
     // The domain's list of all records. Written once before the record is

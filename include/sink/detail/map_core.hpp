@@ -417,7 +417,10 @@ private:
                 if (r == cursor::cut_result::restart) {
                     return walk_status::restart;
                 }
-                continue;
+                if (r != cursor::cut_result::skipped) {
+                    continue;
+                }
+                // No room to retire: step through the run as a read-only walk does.
             }
             if (cur->order > order) {
                 return walk_status::absent;
@@ -737,8 +740,8 @@ private:
             std::size_t retired = 0;
             const auto r = c.cut_run(retired);
             count_cut(r, retired);
-            if (r == cursor::cut_result::cut) {
-                return;
+            if (r == cursor::cut_result::cut || r == cursor::cut_result::skipped) {
+                return;  // skipped: no memory to retire with; a later walk cuts it
             }
         }
         repair(order);
@@ -938,8 +941,11 @@ private:
                         std::size_t retired = 0;
                         const auto r = c.cut_run(retired);
                         count_cut(r, retired);
-                        restart = r == cursor::cut_result::restart;
-                        continue;
+                        if (r != cursor::cut_result::skipped) {
+                            restart = r == cursor::cut_result::restart;
+                            continue;
+                        }
+                        // No room to retire: step through the run.
                     }
                 } else {
                     if (c.cur->order == end_order) {

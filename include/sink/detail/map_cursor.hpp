@@ -145,18 +145,30 @@ struct map_cursor {
         return step_result::ok;
     }
 
-    enum class cut_result { cut, moved, restart };
+    enum class cut_result { cut, moved, restart, skipped };
 
     // Precondition: cur is frozen and anchor's immediate successor. Cuts the
-    // whole frozen run [cur, y) out with one CAS on anchor->next, where y is
-    // the first live node after it, and retires every node of the run.
-    // `retired` receives how many. On `moved` the anchor changed under us and
-    // cur is its new successor.
+    // frozen run [cur, y) out with one CAS on anchor->next and retires every
+    // node of it; `retired` receives how many. y is the first live node after
+    // the run, or, when this thread's retired batch has room for fewer nodes
+    // than the run holds, the first frozen node past that room (a later cut
+    // takes the rest: a live node may lead to a frozen run, that is what a
+    // run is). On `moved` the anchor changed under us and cur is its new
+    // successor. On `skipped` (no room at all: no memory for a batch) nothing
+    // changed, and the caller steps through the run instead.
     cut_result cut_run(std::size_t& retired) noexcept {
+        // Room before the CAS: after it, every node of the run must be
+        // retired, and retiring must not fail (headerless_retirer).
+        headerless_retirer retirer(*domain);
+        const std::size_t room = fault::cut_past_room ? retirer.room() + 1 : retirer.room();
+        if (retirer.room() == 0) {
+            return cut_result::skipped;
+        }
         node* first = cur;
         hp_first.swap(hp_cur);  // keep the expected value protected (item 3)
         link l = cur_link;
         node* y = nullptr;
+        std::size_t length = 1;  // nodes of the run from first up to (not including) n
         for (;;) {
             node* n = target<Types>(l);
             hp_next.reset_protection(n);
@@ -170,10 +182,11 @@ struct map_cursor {
             }
             // The run up to n is in the list and immutable: n is protected.
             l = n->next.load(mo_acquire);
-            if (!is_frozen(l)) {
+            if (!is_frozen(l) || length == room) {
                 y = n;
                 break;
             }
+            ++length;
             hp_cur.swap(hp_next);  // walk on inside the run
         }
         link expected = anchor_link;
@@ -191,7 +204,9 @@ struct map_cursor {
                 // We own the run now; its links are frozen, so this reads what
                 // the walk above read.
                 node* after = target<Types>(n->next.load(mo_relaxed));
-                n->retire(node_deleter<Types>(), *domain);
+                // Unreachable now but for hazard pointers (protected ones
+                // stay until their slots let go); freed by a later scan.
+                retirer.retire(n, Types::node_reclaimer);
                 ++retired;
                 n = after;
             }

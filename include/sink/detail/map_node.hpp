@@ -47,14 +47,11 @@ inline constexpr bool is_entry_order(std::uint64_t order) noexcept {
 }
 inline constexpr bool is_waypoint_order(std::uint64_t order) noexcept { return (order & 1) == 0; }
 
+// What every node has. Immutable after publication except `next`. No
+// reclamation header: a node cut out of the list is retired as an item of
+// its thread's batch (detail::headerless_retirer), with Types::node_reclaimer.
 template <class Types>
-struct node_deleter {
-    void operator()(typename Types::node* n) const noexcept;
-};
-
-// What every node has. Immutable after publication except `next`.
-template <class Types>
-struct map_node : hazard_pointer_obj_base<map_node<Types>, node_deleter<Types>> {
+struct map_node {
     map_node(std::uint64_t order_, link next_) noexcept : next(next_), order(order_) {}
 
     atomic<link> next;
@@ -137,6 +134,11 @@ struct map_types {
         waypoint* p = std::allocator_traits<waypoint_allocator>::allocate(a, 1);
         return ::new (static_cast<void*>(p)) waypoint(order, refs);
     }
+    // How the hazard-pointer domain frees a retired node: one reclaimer for
+    // all nodes of this type (an inline variable: one address per program).
+    static void reclaim_node(const reclaimer&, void* n) noexcept { destroy(static_cast<node*>(n)); }
+    static constexpr reclaimer node_reclaimer{&reclaim_node};
+
     // Frees a node that was never published, or that no thread can reach.
     static void destroy(node* n) noexcept {
         if (is_entry_order(n->order)) {
@@ -152,11 +154,6 @@ struct map_types {
         }
     }
 };
-
-template <class Types>
-void node_deleter<Types>::operator()(typename Types::node* n) const noexcept {
-    Types::destroy(n);
-}
 
 template <class Types>
 typename Types::node* target(link l) noexcept {
