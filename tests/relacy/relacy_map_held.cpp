@@ -155,6 +155,41 @@ struct fill_held_vs_resizes : rl::test_suite<fill_held_vs_resizes, 2>, held_fixt
     }
 };
 
+// Issue 17: a cut takes at most as many nodes as its thread's retired batch
+// has room for (one, in model builds), and leaves the rest of the run for
+// the next cut. An erase of 30 stops just before its cut CAS; the other
+// thread erases 20 and meets the run [20, 30], two frozen nodes: it must cut
+// them one at a time (a live node leading to a frozen run is an ordinary
+// state). A cut past its room is a Relacy assert in the retirer.
+struct cut_in_pieces : rl::test_suite<cut_in_pieces, 2>, held_fixture {
+    void before() {
+        setup();
+        prefill(10, 1);
+        prefill(20, 2);
+        prefill(30, 3);
+        prefill(40, 4);
+        plan.arm(0, site::compaction);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            events.run(*map, op_kind::erase, 30);
+            events.run(*map, op_kind::load, 40);
+        } else {
+            plan.held.wait();
+            events.run(*map, op_kind::erase, 20);
+            events.run(*map, op_kind::load, 40);
+            plan.resume.open();
+        }
+        finish(index);
+    }
+    void after() {
+        RL_ASSERT(plan.stopped());
+        RL_ASSERT(map->stats().compactions >= 2);  // the run went in two cuts
+        teardown_plan();
+        check_and_teardown();
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,5 +199,6 @@ int main(int argc, char** argv) {
     ok = ok && explore<resize_held_vs_retire>("resize_held_vs_retire", how);
     ok = ok && explore<sweep_held_vs_refill>("sweep_held_vs_refill", how);
     ok = ok && explore<fill_held_vs_resizes>("fill_held_vs_resizes", how);
+    ok = ok && explore<cut_in_pieces>("cut_in_pieces", how);
     return ok ? 0 : 1;
 }
