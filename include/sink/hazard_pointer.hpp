@@ -50,8 +50,11 @@
 // (max(2H, 64) with the lazy policy, 1 with the eager one), every thread
 // scans its retired list after R retires, and a scan leaves at most H
 // survivors, so at all times
-//     retired-but-not-reclaimed <= (2 * records + 1) * max(R, H + 1),
-// which stats().backlog_bound reports. records grows with the number of
+//     retired-but-not-reclaimed <= (2 * records + 1) * max(R, H + 1)
+//                                   + records * retired_batch::capacity,
+// which stats().backlog_bound reports (the last term: objects retired
+// without a header, detail::headerless_retirer, are scanned only once the
+// unlink that retired them is complete, at most one batch past R). records grows with the number of
 // threads that use the domain at the same time (O(threads)), so the bound is
 // O(threads^2 * slots), as in Michael's scheme.
 //
@@ -205,7 +208,7 @@ struct hazard_pointer_stats {
     std::size_t records = 0;          ///< hazard records created (about: threads)
     std::size_t slots = 0;            ///< H = records * slots_per_record
     std::size_t scan_threshold = 0;   ///< R: retires between two scans of a thread
-    std::size_t backlog_bound = 0;    ///< (2 * records + 1) * max(R, H + 1)
+    std::size_t backlog_bound = 0;    ///< (2 * records + 1) * max(R, H + 1) + records * 126
     bool asymmetric_fences = false;   ///< readers fence for the compiler only; scans use membarrier
 };
 
@@ -239,7 +242,9 @@ public:
     /// Frees every retired object that no hazard pointer protects, taking the
     /// retired lists of all threads, not only the caller's. Objects that a
     /// concurrent scan of another thread holds at that moment are freed by that
-    /// scan instead. Returns the number freed. Lock-free; never allocates;
+    /// scan instead, and the map's nodes that another running thread retired
+    /// since its last scan (at most 126 per thread, in its private batch) by
+    /// that thread's next scan or its exit. Returns the number freed. Lock-free; never allocates;
     /// nothrow (deleters must not throw). Ordering: as a scan (the reclaimer
     /// fence; see the header comment): an object is freed only after every
     /// use of it under a hazard pointer happened-before the end of that
