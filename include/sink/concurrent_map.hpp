@@ -155,10 +155,63 @@ public:
                    const KeyEqual& eq = KeyEqual(), const Allocator& alloc = Allocator())
         : concurrent_map(init.begin(), init.end(), bucket_count, hash, eq, alloc) {}
 
-    /// Not copyable or movable: the map is a shared object with a fixed address.
-    concurrent_map(const concurrent_map&) = delete;
-    /// Not copyable or movable.
-    concurrent_map& operator=(const concurrent_map&) = delete;
+    /// \name Copy, move, swap
+    /// None of these is concurrent with other calls on the map they change
+    /// (as in Boost's concurrent maps); each invalidates every iterator of
+    /// the maps it changes. Handles stay valid as long as the map now owning
+    /// their entry lives.
+    ///@{
+
+    /// A map with `other`'s entries, options, hash and equality; `other` is
+    /// left empty and usable (with a new empty list, allocated here: throws
+    /// std::bad_alloc, changing nothing, if that fails).
+    concurrent_map(concurrent_map&& other)
+        : core_(other.core_.options(), other.core_.hash_function(), other.core_.key_eq()) {
+        core_.swap(other.core_);
+    }
+    /// Replaces this map's entries (destroying them), options, hash and
+    /// equality with `other`'s; `other` is left empty and usable. Throws
+    /// std::bad_alloc, changing nothing, if `other`'s new list cannot be
+    /// allocated.
+    concurrent_map& operator=(concurrent_map&& other) {
+        if (this != &other) {
+            concurrent_map taken(std::move(other));
+            core_.swap(taken.core_);
+        }  // `taken` now holds this map's former entries, and destroys them
+        return *this;
+    }
+    /// A map with the options, hash and equality of `other` and the entries
+    /// of one weakly consistent walk of it (as `range`): other threads may
+    /// use `other` meanwhile; every key present in it throughout the copy is
+    /// copied, with one of the values it had during the copy. Strong
+    /// guarantee.
+    concurrent_map(const concurrent_map& other)
+        requires std::copy_constructible<Key> && std::copy_constructible<T>
+        : core_(other.core_.options(), other.core_.hash_function(), other.core_.key_eq()) {
+        reserve(other.size());
+        for (const value_type& kv : other) {
+            insert(kv);
+        }
+    }
+    /// Replaces this map's contents with a copy of `other` as above; strong
+    /// guarantee (the copy is made first).
+    concurrent_map& operator=(const concurrent_map& other)
+        requires std::copy_constructible<Key> && std::copy_constructible<T>
+    {
+        if (this != &other) {
+            concurrent_map copy(other);
+            core_.swap(copy.core_);
+        }
+        return *this;
+    }
+    /// Exchanges the entries, options, hash and equality of the two maps.
+    /// Nothrow if swapping Hash and KeyEqual is.
+    void swap(concurrent_map& other) noexcept(noexcept(std::declval<core&>().swap(std::declval<core&>()))) {
+        core_.swap(other.core_);
+    }
+    /// a.swap(b), found by ADL.
+    friend void swap(concurrent_map& a, concurrent_map& b) noexcept(noexcept(a.swap(b))) { a.swap(b); }
+    ///@}
 
     /// Destroys the values still in the map. Requires that no other thread
     /// uses the map and that no handle or iterator of it is alive (their

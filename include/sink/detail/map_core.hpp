@@ -112,6 +112,38 @@ public:
     const KeyEqual& key_eq() const { return eq_; }
     const concurrent_map_options& options() const noexcept { return options_; }
 
+    // Exchanges everything with `other`: a list moves with what its orders,
+    // stamps and counts depend on (seed, stamp clocks, counters, options,
+    // domain, hash and equality). Requires that no thread uses either map and
+    // no iterator of either is alive. Relaxed loads and stores: the caller
+    // orders this against other threads' later use (a map is handed to
+    // another thread by whatever synchronises with it).
+    void swap(map_core& other) noexcept(std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<KeyEqual>) {
+        using std::swap;
+        swap(hash_, other.hash_);
+        swap(eq_, other.eq_);
+        swap(options_, other.options_);
+        swap(domain_, other.domain_);
+        swap(seed_, other.seed_);
+        swap(start_, other.start_);
+        swap(end_, other.end_);
+        auto swap_atomic = [](auto& a, auto& b) noexcept {
+            const auto mine = a.load(mo_relaxed);
+            a.store(b.load(mo_relaxed), mo_relaxed);
+            b.store(mine, mo_relaxed);
+        };
+        swap_atomic(current_, other.current_);
+        for (std::size_t i = 0; i < stamp_clocks; ++i) {
+            swap_atomic(stamp_clocks_[i].value, other.stamp_clocks_[i].value);
+        }
+        swap_atomic(grows_, other.grows_);
+        swap_atomic(shrinks_, other.shrinks_);
+        size_.swap(other.size_);
+        compactions_.swap(other.compactions_);
+        retired_.swap(other.retired_);
+        waypoints_created_.swap(other.waypoints_created_);
+    }
+
     template <class K>
     std::uint64_t order_of(const K& key) const {
         return entry_order(seeded_mix(static_cast<std::uint64_t>(hash_(key)), seed_));

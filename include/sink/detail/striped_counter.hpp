@@ -36,6 +36,16 @@ public:
         return total;
     }
 
+    // Exchanges the counts with `other`. Requires that no thread adds to
+    // either meanwhile (a map's swap is not concurrent with its operations).
+    void swap(striped_counter& other) noexcept {
+        for (std::size_t i = 0; i < stripes; ++i) {
+            const std::int64_t mine = cells_[i].value.load(mo_relaxed);
+            cells_[i].value.store(other.cells_[i].value.load(mo_relaxed), mo_relaxed);
+            other.cells_[i].value.store(mine, mo_relaxed);
+        }
+    }
+
 private:
     struct alignas(cache_line_size) cell {
         atomic<std::int64_t> value{0};
