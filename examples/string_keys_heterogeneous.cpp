@@ -4,8 +4,11 @@
 //
 // Heterogeneous lookup is switched on the way the standard unordered
 // containers do it: when both the hash and the key_equal declare
-// `is_transparent`, load, contains, find, erase, load_and_erase and
-// compare_and_erase also accept any type those two can take. The hash must
+// `is_transparent`, every call that takes a key (the lookups, the erases,
+// visit, count, and the writes store, load_or_store, exchange,
+// compare_and_swap, try_emplace, insert_or_assign) also accepts any type
+// those two can take; a write builds a std::string only for a node it
+// makes. The hash must
 // give equal values for a std::string and a string_view of the same
 // characters, which hashing every form as a string_view guarantees.
 //

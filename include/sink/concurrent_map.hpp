@@ -305,13 +305,20 @@ public:
     /// one that decides from the current value observes that value.
     ///@{
 
-    /// Inserts or assigns (Go's Store). Throws the lookup's exceptions and
-    /// what the key and value constructors and the allocator throw.
+    /// Inserts or assigns (Go's Store). `key` may be a Key, a key of another
+    /// type when Hash and KeyEqual are transparent (then a Key is built from
+    /// it only for a new node), or anything a Key can be built from (built
+    /// first). Throws the lookup's exceptions and what the key and value
+    /// constructors and the allocator throw.
     template <class K = Key, class V = T>
         requires std::constructible_from<Key, K&&> && std::constructible_from<T, V&&>
     void store(K&& key, V&& value) {
-        const Key& k = key;
-        insert_or_assign_impl(k, std::forward<K>(key), std::forward<V>(value));
+        if constexpr (std::is_same_v<std::remove_cvref_t<K>, Key> || lookup_key<K>) {
+            insert_or_assign_impl(key, std::forward<K>(key), std::forward<V>(value));
+        } else {
+            Key k(std::forward<K>(key));
+            insert_or_assign_impl(k, std::move(k), std::forward<V>(value));
+        }
     }
 
     /// Stores `value` unless `key` is present (Go's LoadOrStore). Returns the
@@ -320,18 +327,14 @@ public:
     std::pair<T, bool> load_or_store(const Key& key, const T& value)
         requires std::copy_constructible<T>
     {
-        std::optional<T> result;
-        bool loaded = false;
-        const std::uint64_t order = core_.order_of(key);
-        core_.write(
-            key, order,
-            [&](entry* live) {
-                loaded = live != nullptr;
-                result.emplace(live ? live->value.second : value);
-                return live ? decision::keep : decision::insert;
-            },
-            [&] { return make(order, key, value); });
-        return {std::move(*result), loaded};
+        return load_or_store_impl(key, value);
+    }
+    /// load_or_store() by a key of another type: a Key is built from it only
+    /// if the key is absent.
+    template <class K>
+        requires lookup_key<K> && std::constructible_from<Key, const K&> && std::copy_constructible<T>
+    std::pair<T, bool> load_or_store(const K& key, const T& value) {
+        return load_or_store_impl(key, value);
     }
 
     /// Stores `value` and returns the previous value, if any (Go's Swap).
@@ -339,9 +342,14 @@ public:
     template <class V = T>
         requires std::copy_constructible<T> && std::constructible_from<T, V&&>
     std::optional<T> exchange(const Key& key, V&& value) {
-        const std::uint64_t order = core_.order_of(key);
-        return write_returning_previous(key, order, decision::insert, decision::replace,
-                                        [&] { return make(order, key, std::forward<V>(value)); });
+        return exchange_impl(key, std::forward<V>(value));
+    }
+    /// exchange() by a key of another type (a Key is built for the new node).
+    template <class K, class V = T>
+        requires lookup_key<K> && std::constructible_from<Key, const K&> && std::copy_constructible<T> &&
+                 std::constructible_from<T, V&&>
+    std::optional<T> exchange(const K& key, V&& value) {
+        return exchange_impl(key, std::forward<V>(value));
     }
 
     /// Replaces the value of `key` by `desired` if it equals `expected`
@@ -350,14 +358,15 @@ public:
     template <class V = T>
         requires std::equality_comparable<T> && std::constructible_from<T, V&&>
     bool compare_and_swap(const Key& key, const T& expected, V&& desired) {
-        const std::uint64_t order = core_.order_of(key);
-        return core_.write(
-                   key, order,
-                   [&](entry* live) {
-                       return live != nullptr && live->value.second == expected ? decision::replace
-                                                                                 : decision::keep;
-                   },
-                   [&] { return make(order, key, std::forward<V>(desired)); }) == decision::replace;
+        return compare_and_swap_impl(key, expected, std::forward<V>(desired));
+    }
+    /// compare_and_swap() by a key of another type (a Key is built only for
+    /// the new node, when `expected` matched).
+    template <class K, class V = T>
+        requires lookup_key<K> && std::constructible_from<Key, const K&> && std::equality_comparable<T> &&
+                 std::constructible_from<T, V&&>
+    bool compare_and_swap(const K& key, const T& expected, V&& desired) {
+        return compare_and_swap_impl(key, expected, std::forward<V>(desired));
     }
 
     /// Erases `key`; returns whether it was present (Go's Delete). Returns
@@ -877,6 +886,41 @@ private:
         return core_.write(
                    lookup, order, [](entry* live) { return live ? decision::replace : decision::insert; },
                    [&] { return make(order, std::forward<K>(key), std::forward<M>(value)); }) == decision::insert;
+    }
+
+    template <class K>
+    std::pair<T, bool> load_or_store_impl(const K& key, const T& value) {
+        std::optional<T> result;
+        bool loaded = false;
+        const std::uint64_t order = core_.order_of(key);
+        core_.write(
+            key, order,
+            [&](entry* live) {
+                loaded = live != nullptr;
+                result.emplace(live ? live->value.second : value);
+                return live ? decision::keep : decision::insert;
+            },
+            [&] { return make(order, key, value); });
+        return {std::move(*result), loaded};
+    }
+
+    template <class K, class V>
+    std::optional<T> exchange_impl(const K& key, V&& value) {
+        const std::uint64_t order = core_.order_of(key);
+        return write_returning_previous(key, order, decision::insert, decision::replace,
+                                        [&] { return make(order, key, std::forward<V>(value)); });
+    }
+
+    template <class K, class V>
+    bool compare_and_swap_impl(const K& key, const T& expected, V&& desired) {
+        const std::uint64_t order = core_.order_of(key);
+        return core_.write(
+                   key, order,
+                   [&](entry* live) {
+                       return live != nullptr && live->value.second == expected ? decision::replace
+                                                                                 : decision::keep;
+                   },
+                   [&] { return make(order, key, std::forward<V>(desired)); }) == decision::replace;
     }
 
     // A write that copies the previous value out before it acts (so a

@@ -348,6 +348,84 @@ TEST_F(MapDropIn, HeterogeneousOverloads) {
     EXPECT_EQ(contents(m), (std::map<std::string, int>{{"b", 3}}));
 }
 
+// A key that counts how often it is built, with a transparent hash and
+// equality that take std::string_view: a write by string_view must build a
+// key only for a node it makes.
+struct tracked_key {
+    static inline std::atomic<int> built{0};
+    explicit tracked_key(std::string_view s) : text(s) { built.fetch_add(1); }
+    tracked_key(const tracked_key& o) : text(o.text) { built.fetch_add(1); }
+    tracked_key(tracked_key&& o) noexcept : text(std::move(o.text)) { built.fetch_add(1); }
+    std::string text;
+};
+struct tracked_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(const tracked_key& k) const { return (*this)(std::string_view(k.text)); }
+};
+struct tracked_equal {
+    using is_transparent = void;
+    static std::string_view view(std::string_view s) { return s; }
+    static std::string_view view(const tracked_key& k) { return k.text; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+        return view(a) == view(b);
+    }
+};
+
+template <class M, class K>
+concept can_store = requires(M& m, K k) { m.store(k, 1); };
+template <class M, class K>
+concept can_load_or_store = requires(M& m, K k) { m.load_or_store(k, 1); };
+template <class M, class K>
+concept can_exchange = requires(M& m, K k) { m.exchange(k, 1); };
+template <class M, class K>
+concept can_compare_and_swap = requires(M& m, K k) { m.compare_and_swap(k, 1, 2); };
+using transparent_map = concurrent_map<std::string, int, sink_test::string_hash, sink_test::string_equal>;
+using plain_map = concurrent_map<std::string, int>;
+// Every write takes what the lookups take...
+static_assert(can_store<transparent_map, std::string_view> && can_load_or_store<transparent_map, std::string_view> &&
+              can_exchange<transparent_map, std::string_view> &&
+              can_compare_and_swap<transparent_map, std::string_view>);
+// ...a key a Key converts from implicitly works everywhere, as before...
+static_assert(can_store<plain_map, const char*> && can_load_or_store<plain_map, const char*> &&
+              can_exchange<plain_map, const char*> && can_compare_and_swap<plain_map, const char*>);
+// ...and a key type that does not fit fails at the call, not inside it.
+static_assert(!can_store<plain_map, std::vector<int>> && !can_load_or_store<plain_map, std::string_view> &&
+              !can_exchange<plain_map, std::string_view> && !can_compare_and_swap<plain_map, std::string_view>);
+
+TEST_F(MapDropIn, HeterogeneousWritesBuildAKeyOnlyForANewNode) {
+    using namespace std::string_view_literals;
+    concurrent_map<tracked_key, int, tracked_hash, tracked_equal> m(tiny());
+    auto built_by = [](auto&& call) {
+        tracked_key::built.store(0);
+        call();
+        return tracked_key::built.load();
+    };
+    EXPECT_EQ(built_by([&] { m.store("a"sv, 1); }), 1);
+    EXPECT_EQ(built_by([&] { EXPECT_EQ(m.load_or_store("a"sv, 5), std::make_pair(1, true)); }), 0);
+    EXPECT_EQ(built_by([&] { EXPECT_EQ(m.load_or_store("b"sv, 2), std::make_pair(2, false)); }), 1);
+    EXPECT_EQ(built_by([&] { EXPECT_EQ(m.exchange("a"sv, 3), std::optional<int>(1)); }), 1);
+    EXPECT_EQ(built_by([&] { EXPECT_FALSE(m.compare_and_swap("a"sv, 99, 4)); }), 0);
+    EXPECT_EQ(built_by([&] { EXPECT_TRUE(m.compare_and_swap("a"sv, 3, 4)); }), 1);
+    EXPECT_EQ(built_by([&] { EXPECT_FALSE(m.compare_and_swap("zz"sv, 0, 1)); }), 0) << "absent: never inserts";
+    EXPECT_EQ(built_by([&] { m.store(std::string("c"), 7); }), 1);
+    EXPECT_EQ(m.load("a"sv), 4);
+    EXPECT_EQ(m.load("b"sv), 2);
+    EXPECT_EQ(m.load("c"sv), 7);
+    EXPECT_EQ(m.size(), 3u);
+    EXPECT_TRUE(m.verify());
+
+    transparent_map strings(tiny());
+    strings.store("x"sv, 1);
+    EXPECT_EQ(strings.load_or_store("x"sv, 2), std::make_pair(1, true));
+    EXPECT_EQ(strings.exchange("x"sv, 3), std::optional<int>(1));
+    EXPECT_TRUE(strings.compare_and_swap("x"sv, 3, 4));
+    plain_map plain(tiny());
+    plain.store("y", 1);  // a const char* builds the std::string first
+    EXPECT_EQ(plain.load_or_store("y", 2), std::make_pair(1, true));
+}
+
 TEST_F(MapDropIn, ThrowingConstructorsLeaveTheMapUnchanged) {
     concurrent_map<int, bomb> m(tiny());
     EXPECT_TRUE(m.try_emplace(1, 10, false));
