@@ -401,6 +401,17 @@ void hazard_pointer_domain::release_record_chain(hazard_record* first) noexcept 
     taken_list survivors = reclaim_unprotected(all);
     count_reclaimed(first, taken - survivors.size);
     push_orphans(survivors);
+    // The reclaims above ran user code, which may have retired through this
+    // thread's records again (a value's destructor that erases from another
+    // map): hand those objects over too, so that drain() reaches them.
+    for (hazard_record* r = first; r != nullptr; r = r->next_of_owner) {
+        taken_list late = take(r->retired);
+        late.append(take_current_batch(r));
+        if (r->spare != nullptr) {
+            free_batch(std::exchange(r->spare, nullptr));
+        }
+        push_orphans(late);
+    }
     for (hazard_record* r = first; r != nullptr;) {
         hazard_record* next = r->next_of_owner;
         r->pending = 0;
@@ -653,8 +664,10 @@ void hazard_pointer_domain::scan(hazard_record* owner) noexcept {
     push(owner->retired, survivors);
     // Keep one emptied batch for the next refill, free the others. Decided
     // only now: the reclaims above ran user code, which may have retired
-    // (and so taken the spare) meanwhile.
-    if (empties != nullptr && owner->spare == nullptr) {
+    // (and so taken the spare) meanwhile, or even let go of this record
+    // (evicting the thread's binding to the domain): then the record may be
+    // another thread's already, and its owner-only fields are not ours.
+    if (empties != nullptr && owner->spare == nullptr && current_thread_record(false) == owner) {
         owner->spare = as_batch(empties);
         empties = std::exchange(empties->next_retired, nullptr);
     }
@@ -687,26 +700,37 @@ std::size_t hazard_pointer_domain::reserve_headerless(hazard_record*& owner) noe
     if (owner == nullptr) {
         return 0;
     }
-    retired_batch* b = owner->current;
-    if (b != nullptr && b->count == retired_batch::capacity) {
-        // Full: it joins the thread's retired stack, where drains and scans
-        // of any thread can take it (release, as every push).
-        b->next_retired = nullptr;
-        push(owner->retired, taken_list{b, b, b->count});
-        b = nullptr;
-    }
-    if (b == nullptr) {
-        b = std::exchange(owner->spare, nullptr);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        retired_batch* b = owner->current;
+        if (b != nullptr && b->count == retired_batch::capacity) {
+            // Full: it joins the thread's retired stack, where drains and
+            // scans of any thread can take it (release, as every push).
+            owner->current = nullptr;
+            b->next_retired = nullptr;
+            push(owner->retired, taken_list{b, b, b->count});
+            b = nullptr;
+        }
         if (b == nullptr) {
-            b = new_batch();
+            b = std::exchange(owner->spare, nullptr);
             if (b == nullptr) {
-                owner->current = nullptr;
+                b = new_batch();
+            }
+            owner->current = b;
+        }
+        if (b != nullptr) {
+            return retired_batch::capacity - b->count;
+        }
+        if (attempt == 0) {
+            // No memory for a batch: a scan may empty one of ours. Its
+            // reclaims run user code, which may retire (filling `current`
+            // again, hence the second look) or let go of the record.
+            scan(owner);
+            if (current_thread_record(false) != owner) {
                 return 0;
             }
         }
-        owner->current = b;
     }
-    return retired_batch::capacity - b->count;
+    return 0;
 }
 
 void hazard_pointer_domain::retire_headerless(hazard_record* owner, void* object, const reclaimer& how) noexcept {

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <optional>
 #include <random>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "map_test_support.hpp"
@@ -215,6 +217,48 @@ TEST(MapCounted, EveryValueIsDestroyedExactlyOnce) {
         EXPECT_EQ(counted::live(), before);
     }
     EXPECT_EQ(counted::live(), before);
+}
+
+// A value whose destructor erases a key of another map: when a thread's
+// exit frees it, that erase retires a node through the exiting thread's
+// records, after they were emptied. The exit must hand that node over too,
+// so that a drain from another thread frees it.
+struct erases_on_destruction {
+    static inline sink::concurrent_map<int, sink_test::counted>* other = nullptr;
+    static inline std::atomic<bool> armed{false};
+    bool reenters;
+    explicit erases_on_destruction(bool r) : reenters(r) {}
+    erases_on_destruction(const erases_on_destruction& o) = default;
+    ~erases_on_destruction() {
+        if (reenters && armed.load() && other != nullptr) {
+            other->erase(7);
+        }
+    }
+};
+
+TEST(MapCounted, ANodeRetiredByADestructorDuringThreadExitIsStillDrained) {
+    const long before = sink_test::counted::live();
+    {
+        hazard_pointer_domain domain(reclamation_policy::lazy);
+        concurrent_map_options options;
+        options.domain = &domain;
+        sink::concurrent_map<int, erases_on_destruction> first(options);
+        sink::concurrent_map<int, sink_test::counted> second(options);
+        second.store(7, sink_test::counted(7));
+        erases_on_destruction::other = &second;
+        std::thread([&] {
+            first.store(1, erases_on_destruction(true));
+            erases_on_destruction::armed.store(true);
+            first.erase(1);  // its node waits in this thread's batch (lazy: no scan yet)
+        }).join();           // exit frees it; its destructor erases 7, retiring one more node
+        erases_on_destruction::armed.store(false);
+        EXPECT_FALSE(second.contains(7));
+        domain.drain();
+        EXPECT_EQ(domain.stats().backlog, 0u) << "a node retired during the thread's exit was stranded";
+        EXPECT_EQ(sink_test::counted::live(), before) << "the erased value of 7 was not destroyed";
+        erases_on_destruction::other = nullptr;
+    }
+    EXPECT_EQ(sink_test::counted::live(), before);
 }
 
 TEST(MapHandle, KeepsTheValueAliveAfterOverwriteAndErase) {

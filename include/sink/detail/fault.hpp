@@ -91,6 +91,12 @@ inline constexpr bool cut_past_room = true;  // a cut takes one node more than i
 inline constexpr bool cut_past_room = false;
 #endif
 
+#ifdef SINK_FAULT_STEP_THROUGH_SKIPPED_CUT
+inline constexpr bool step_through_skipped_cut = true;  // a compacting walk without memory to retire steps on instead of throwing
+#else
+inline constexpr bool step_through_skipped_cut = false;
+#endif
+
 #ifdef SINK_FAULT_SKIP_STEP_VALIDATION
 inline constexpr bool skip_step_validation = true;  // a step from a live node trusts its first read of next (item 1)
 #else

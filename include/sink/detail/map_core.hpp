@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -449,10 +450,17 @@ private:
                 if (r == cursor::cut_result::restart) {
                     return walk_status::restart;
                 }
+                if (r == cursor::cut_result::skipped && !fault::step_through_skipped_cut) {
+                    // No memory to retire the run with. A compacting walk is
+                    // a retry that needs the run gone (an insert point right
+                    // after the live node, a waypoint's place): stepping
+                    // through would retry forever. Nothing has changed, so
+                    // the strong guarantee holds.
+                    throw std::bad_alloc();
+                }
                 if (r != cursor::cut_result::skipped) {
                     continue;
                 }
-                // No room to retire: step through the run as a read-only walk does.
             }
             if (cur->order > order) {
                 return walk_status::absent;
