@@ -32,10 +32,15 @@ install(EXPORT sinkTargets
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/sinkConfig.cmake.in
   ${PROJECT_BINARY_DIR}/package/sinkConfig.cmake
   INSTALL_DESTINATION ${SINK_INSTALL_CMAKEDIR})
-# SameMajorVersion, as asked; while the major version is 0 this also accepts
-# a newer 0.y for a request of 0.x, and 0.y may change the API.
+# Before 1.0 a minor release may change the API (CHANGELOG.md), so a
+# request for 0.x accepts only 0.x.z; from 1.0 on, the same major version.
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(sink_version_compatibility SameMinorVersion)
+else()
+  set(sink_version_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/package/sinkConfigVersion.cmake
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${sink_version_compatibility})
 install(FILES
   ${PROJECT_BINARY_DIR}/package/sinkConfig.cmake
   ${PROJECT_BINARY_DIR}/package/sinkConfigVersion.cmake

@@ -50,7 +50,7 @@ public:
     }
 
 private:
-    sink::detail::atomic<node*> head_{nullptr};
+    sink::atomic<node*> head_{nullptr};
 };
 
 int main() {

@@ -371,8 +371,8 @@ public:
 
     /// Erases `key`; returns whether it was present (Go's Delete). Returns
     /// bool, not size_type as std and Boost do: `if (m.erase(k))` reads the
-    /// same either way (docs/migration.md). Never allocates nodes; throws
-    /// only the lookup's exceptions.
+    /// same either way (docs/migration.md). Allocates no entry (a lookup's
+    /// allocations aside: docs/faq.md); throws only the lookup's exceptions.
     bool erase(const Key& key) { return erase_impl(key); }
     /// erase() by a key of another type.
     template <class K>

@@ -47,7 +47,8 @@
 // Garbage bound
 // -------------
 // With H = records * slots_per_record hazard slots and R = scan_threshold
-// (max(2H, 64) with the lazy policy, 1 with the eager one), every thread
+// (max(2H, F) with the lazy policy, F = 1,024 with asymmetric fences and 64
+// without; 1 with the eager one), every thread
 // scans its retired list after R retires, and a scan leaves at most H
 // survivors, so at all times
 //     retired-but-not-reclaimed <= (2 * records + 1) * max(R, H + 1)
@@ -194,7 +195,8 @@ class headerless_retirer;
 
 /// How eagerly a domain frees retired objects.
 enum class reclamation_policy {
-    lazy,   ///< scan a thread's retired list every max(2H, 64) retires (fast)
+    lazy,   ///< scan a thread's retired list every max(2H, F) retires (fast;
+            ///< F = 1,024 with asymmetric fences, 64 without)
     eager,  ///< scan on every retire: frees as early as possible, for
             ///< sanitizer and model-checking builds
 };
@@ -338,6 +340,11 @@ private:
     detail::hazard_record* model_thread_records_[max_model_threads] = {};
 #endif
 };
+
+/// The atomic type that hazard_pointer::protect() reads: std::atomic<T>, or
+/// boost::atomic<T> when sink is built with SINK_ATOMICS=boost.
+template <class T>
+using atomic = detail::atomic<T>;
 
 /// The process-wide domain used when none is named. It is never destroyed, so
 /// objects may be retired to it even from static destructors. Nothrow;

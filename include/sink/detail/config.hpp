@@ -11,6 +11,10 @@
 // instead of silently breaking the one-definition rule.
 #pragma once
 
+#if defined(_MSVC_LANG) ? _MSVC_LANG < 202002L : __cplusplus < 202002L
+#error "sink needs C++20: compile with -std=c++20 (or later); sink::sink in CMake asks for it"
+#endif
+
 #if defined(SINK_ATOMICS_BOOST) + defined(SINK_ATOMICS_RELACY) + defined(SINK_ATOMICS_STD) > 1
 #error "sink: define at most one of SINK_ATOMICS_STD, SINK_ATOMICS_BOOST, SINK_ATOMICS_RELACY"
 #endif
