@@ -643,7 +643,8 @@ public:
 
     /// Erases every entry present when the walk reaches it; entries inserted
     /// meanwhile may stay. Safe beside any other operation. Then shrinks the
-    /// table. Lock-free; each entry's erase is ordered as erase(). Throws
+    /// table to one section (giving its memory back; a reserve() made before
+    /// is not kept). Lock-free; each entry's erase is ordered as erase(). Throws
     /// the lookup's exceptions (basic guarantee: what was erased stays so).
     void clear() { core_.clear(); }
 
@@ -656,7 +657,12 @@ public:
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
     /// Sizes the table for about n entries now, instead of growing step by
-    /// step. Lock-free; throws std::bad_alloc, either before the new table is
+    /// step: 2^w sections for the least w that gives n entries
+    /// `grow_on_insert_count / 2` per section. Filling a map to n entries
+    /// reaches the same width or one more (a grow is triggered by the
+    /// longest section, not the average: at 1,000,000 u64 keys, 18 against
+    /// reserve's 17). Not a floor: erases may shrink the table below it, and
+    /// clear() returns it to one section. Lock-free; throws std::bad_alloc, either before the new table is
     /// published (then the table is unchanged) or while sweeping the old one
     /// (a hazard-pointer record could not be allocated): then the new table is
     /// in place, and the next resize (a later reserve(), or a grow or shrink
