@@ -10,6 +10,8 @@
 #include <new>
 
 #if !defined(SINK_ATOMICS_RELACY)
+#include <pthread.h>
+
 #include <mutex>
 #include <vector>
 #endif
@@ -159,6 +161,7 @@ struct thread_bindings {
     std::size_t next_eviction;
     bool exit_hook_armed;
     bool exited;
+    bool late_hook_armed;
 };
 constinit thread_local thread_bindings tls_bindings{};
 
@@ -168,13 +171,45 @@ struct thread_exit_hook {
 };
 thread_local thread_exit_hook tls_exit_hook;
 
+void release_all_bindings(thread_bindings& b) noexcept;
+
+// The late hook: for bindings made after the exit hook ran (a destructor of
+// another thread_local, constructed before this thread's first binding, that
+// uses a map). A pthread key's destructor runs after every C++ thread_local
+// destructor of the thread, and again (up to PTHREAD_DESTRUCTOR_ITERATIONS
+// times) if a key destructor binds anew, so such records are released too
+// instead of staying bound to a thread that is gone.
+void on_late_thread_exit(void*) noexcept {
+    thread_bindings& b = tls_bindings;
+    b.late_hook_armed = false;
+    release_all_bindings(b);
+}
+
+// The key, made once per process; 0 if pthread_key_create failed (then a late
+// binding stays bound, as it did before the late hook existed).
+struct late_exit_key {
+    pthread_key_t key{};
+    bool valid = false;
+    late_exit_key() noexcept { valid = pthread_key_create(&key, &on_late_thread_exit) == 0; }
+};
+const late_exit_key& late_key() noexcept {
+    static const late_exit_key k;  // never deleted: threads may exit until the process ends
+    return k;
+}
+
 // Touching the hook constructs it in this thread and registers its destructor
-// to run at thread exit.
+// to run at thread exit; after it ran, the late hook takes over.
 void arm_exit_hook() noexcept {
     thread_bindings& b = tls_bindings;
     if (!b.exit_hook_armed && !b.exited) {
         b.exit_hook_armed = true;
         [[maybe_unused]] thread_exit_hook* hook = &tls_exit_hook;
+    } else if (b.exited && !b.late_hook_armed) {
+        const late_exit_key& k = late_key();
+        // Any non-null value: the destructor runs only for non-null values.
+        if (k.valid && pthread_setspecific(k.key, &b) == 0) {
+            b.late_hook_armed = true;
+        }
     }
 }
 
@@ -443,6 +478,10 @@ void release_binding(binding& b) noexcept {
 thread_exit_hook::~thread_exit_hook() {
     thread_bindings& b = tls_bindings;
     b.exited = true;
+    release_all_bindings(b);
+}
+
+void release_all_bindings(thread_bindings& b) noexcept {
     if (b.default_record != nullptr) {
         detail::hazard_domain_access::release_chain(hazard_pointer_default_domain(), b.default_record);
         b.default_record = nullptr;
@@ -466,7 +505,7 @@ hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcep
             return nullptr;
         }
         // After the exit hook has run (another thread_local's destructor using
-        // a map), the record stays bound until the thread is gone: documented.
+        // a map), the late hook releases the record.
         arm_exit_hook();
         return b.default_record;
     }
@@ -574,6 +613,9 @@ void hazard_pointer_domain::acquire_slots(detail::atomic<const void*>** out, std
     if (r == nullptr) {
         throw std::bad_alloc();
     }
+    if (r->next_of_owner != nullptr) {
+        release_spilled_records(r);
+    }
     std::size_t taken = 0;
     try {
         for (;; r = r->next_of_owner) {
@@ -598,6 +640,42 @@ void hazard_pointer_domain::acquire_slots(detail::atomic<const void*>** out, std
             out[i]->store(detail::free_slot_marker(), detail::mo_relaxed);
         }
         throw;
+    }
+}
+
+void hazard_pointer_domain::release_spilled_records(hazard_record* first) noexcept {
+    // A thread that once held more hazard pointers than one record has
+    // slots for keeps the further records only while it needs them: one
+    // whose slots are all free again is given back for any thread to reuse,
+    // so records stay bounded by the slots in use at once, not by a
+    // thread's peak. Only the first record holds retired objects (retire
+    // uses it), so a further one has nothing to hand over.
+    hazard_record* prev = first;
+    for (hazard_record* r = first->next_of_owner; r != nullptr;) {
+        hazard_record* next = r->next_of_owner;
+        bool all_free = true;
+        for (auto& slot : r->slots) {
+            // Relaxed: a free slot is only ever taken by the record's owner
+            // (this thread), so what we read cannot change to taken meanwhile.
+            if (slot.load(detail::mo_relaxed) != detail::free_slot_marker()) {
+                all_free = false;
+                break;
+            }
+        }
+        if (all_free) {
+            prev->next_of_owner = next;
+            r->next_of_owner = nullptr;
+            if (r->retired.load(detail::mo_relaxed) == nullptr && r->current == nullptr && r->spare == nullptr) {
+                r->pending = 0;
+                // Release: pairs with the acquire CAS of the record's next owner.
+                r->in_use.store(false, detail::mo_release);
+            } else {
+                release_record_chain(r);  // hands over what was retired through it first
+            }
+        } else {
+            prev = r;
+        }
+        r = next;
     }
 }
 

@@ -301,6 +301,7 @@ private:
     detail::hazard_record* acquire_record();
     detail::hazard_record* current_thread_record(bool create) noexcept;
     void release_record_chain(detail::hazard_record* first) noexcept;
+    void release_spilled_records(detail::hazard_record* first) noexcept;
 
     std::size_t scan_threshold() const noexcept;
     void scan(detail::hazard_record* owner) noexcept;

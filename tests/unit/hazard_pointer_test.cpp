@@ -381,6 +381,56 @@ TEST(HazardPointerRecords, ThreadExitReleasesTheRecordForReuse) {
     EXPECT_EQ(domain.stats().records, 1u);
 }
 
+TEST(HazardPointerRecords, SpilledRecordsAreGivenBackForOtherThreads) {
+    // 100 hazard pointers at once need 13 records of 8 slots. Once this
+    // thread holds only a few again, its further records go back to the
+    // domain, and another thread's 100 reuse them.
+    hazard_pointer_domain domain;
+    {
+        std::vector<hazard_pointer> many;
+        for (int i = 0; i < 100; ++i) {
+            many.push_back(make_hazard_pointer(domain));
+        }
+    }
+    hazard_pointer one = make_hazard_pointer(domain);  // this thread's next acquisition gives them back
+    const std::size_t after_first = domain.stats().records;
+    EXPECT_GE(after_first, 13u);
+    std::thread([&] {
+        std::vector<hazard_pointer> many;
+        for (int i = 0; i < 100; ++i) {
+            many.push_back(make_hazard_pointer(domain));
+        }
+    }).join();
+    EXPECT_LE(domain.stats().records, after_first + 1) << "the other thread could not reuse the spilled records";
+}
+
+// A thread_local made before the thread's first hazard pointer is destroyed
+// after the domain's exit hook; if its destructor makes a hazard pointer, the
+// binding it makes must still be released when the thread is gone.
+hazard_pointer_domain* late_domain = nullptr;
+struct late_user {
+    bool used = false;
+    ~late_user() {
+        if (used && late_domain != nullptr) {
+            hazard_pointer hp = make_hazard_pointer(*late_domain);
+        }
+    }
+};
+
+TEST(HazardPointerRecords, ABindingMadeAfterTheExitHookIsReleased) {
+    hazard_pointer_domain domain;
+    late_domain = &domain;
+    for (int i = 0; i < 1000; ++i) {
+        std::thread([&] {
+            thread_local late_user user;  // constructed before the exit hook, so destroyed after it
+            user.used = true;
+            hazard_pointer hp = make_hazard_pointer(domain);
+        }).join();
+    }
+    late_domain = nullptr;
+    EXPECT_LE(domain.stats().records, 2u) << "records bound after the exit hook were never released";
+}
+
 TEST(HazardPointerRecords, ThreadExitHandsRetiredObjectsToTheDomain) {
     constexpr std::size_t n = 10;  // below any scan threshold
     ledger book(n);
