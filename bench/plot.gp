@@ -2,10 +2,14 @@
 #   gnuplot -e "results='DIR'; out='DIR'" bench/plot.gp
 # throughput-<W>.dat (a row per thread count, a column per map) becomes
 # throughput-<W>.png; memory.dat becomes memory.png.
-set terminal pngcairo size 900,540 font "sans,10"
+set terminal pngcairo size 900,600 font "sans,10"
+# Map names are plain text: with enhanced text, "concurrent_hash_map" would
+# print its underscores as subscripts.
+set termoption noenhanced
 set datafile missing "NaN"
 set datafile separator "\t"
-set key outside right top
+# Below the plot, in columns: at the right it took half of each picture.
+set key below horizontal maxcols 3 font ",9"
 set grid ytics
 
 set logscale x 2
@@ -18,6 +22,7 @@ do for [w in "R W1 W2 W3 W4 W5 W6 W7a W7b"] {
         set output sprintf("%s/throughput-%s.png", out, w)
         set title sprintf("%s: throughput against threads", w)
         set xtics (1, 2, 4, 8)
+        set xrange [0.8:10]  # keeps 8 (the last point) inside the range, so its tick shows
         set yrange [0:*]
         plot for [i=2:columns] file using 1:i with linespoints lw 2 pt 7 title columnheader(i)
         unset output
@@ -25,6 +30,7 @@ do for [w in "R W1 W2 W3 W4 W5 W6 W7a W7b"] {
 }
 
 unset logscale x
+set xrange [*:*]
 set xtics rotate by -30 left
 set xlabel ""
 set ylabel "bytes per entry (1,000,000 u64 entries)"
