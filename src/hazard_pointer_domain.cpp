@@ -92,6 +92,10 @@ constexpr std::size_t hazards_per_pass = 256;
 // The lazy policy's scan threshold never drops below this, so that a lone
 // thread does not scan every few retires.
 constexpr std::size_t min_scan_threshold = 64;
+// A thread gives back its further records once an acquisition leaves at
+// least this many slots of its first record free (hysteresis: see
+// acquire_slots).
+constexpr std::size_t spill_release_room = 3;
 // With asymmetric fences every scan starts with a process-wide barrier, which
 // interrupts every other running thread of the process (an IPI; on a VM an
 // exit to the hypervisor). Scanning every 64 retires halved the throughput of
@@ -609,26 +613,37 @@ void hazard_pointer_domain::acquire_slots(detail::atomic<const void*>** out, std
     // One lookup of the thread's record and one scan for all n: a map
     // operation needs five slots, and five separate acquisitions were half
     // the instructions of a lookup (docs/performance.md, lever 2).
-    hazard_record* r = current_thread_record(true);
-    if (r == nullptr) {
+    hazard_record* const first = current_thread_record(true);
+    if (first == nullptr) {
         throw std::bad_alloc();
     }
-    if (r->next_of_owner != nullptr) {
-        release_spilled_records(r);
-    }
+    hazard_record* r = first;
     std::size_t taken = 0;
     try {
         for (;; r = r->next_of_owner) {
+            std::size_t free_left = 0;
             for (auto& slot : r->slots) {
                 // Relaxed: only the record's owner (this thread) turns a free
                 // slot into a taken one, and the slot guards no data but itself.
                 if (slot.load(detail::mo_relaxed) == detail::free_slot_marker()) {
+                    if (taken == n) {
+                        ++free_left;
+                        continue;
+                    }
                     slot.store(nullptr, detail::mo_relaxed);
                     out[taken++] = &slot;
-                    if (taken == n) {
-                        return;
-                    }
                 }
+            }
+            if (taken == n) {
+                // Served by the first record alone, with room to spare: the
+                // thread's further records (made while it held more) go back.
+                // The room keeps a thread that holds a few hazard pointers
+                // across calls from giving a record back and taking one
+                // again on every call.
+                if (r == first && free_left >= spill_release_room && first->next_of_owner != nullptr) {
+                    release_spilled_records(first);
+                }
+                return;
             }
             if (r->next_of_owner == nullptr) {
                 r->next_of_owner = acquire_record();  // may throw; the chain is unchanged then
@@ -648,8 +663,9 @@ void hazard_pointer_domain::release_spilled_records(hazard_record* first) noexce
     // slots for keeps the further records only while it needs them: one
     // whose slots are all free again is given back for any thread to reuse,
     // so records stay bounded by the slots in use at once, not by a
-    // thread's peak. Only the first record holds retired objects (retire
-    // uses it), so a further one has nothing to hand over.
+    // thread's peak. Runs no user code (no scan): a further record normally
+    // holds no retired objects (retire uses the first), and any it holds go
+    // to the orphans as they are.
     hazard_record* prev = first;
     for (hazard_record* r = first->next_of_owner; r != nullptr;) {
         hazard_record* next = r->next_of_owner;
@@ -665,13 +681,15 @@ void hazard_pointer_domain::release_spilled_records(hazard_record* first) noexce
         if (all_free) {
             prev->next_of_owner = next;
             r->next_of_owner = nullptr;
-            if (r->retired.load(detail::mo_relaxed) == nullptr && r->current == nullptr && r->spare == nullptr) {
-                r->pending = 0;
-                // Release: pairs with the acquire CAS of the record's next owner.
-                r->in_use.store(false, detail::mo_release);
-            } else {
-                release_record_chain(r);  // hands over what was retired through it first
+            taken_list left = take(r->retired);
+            left.append(take_current_batch(r));
+            push_orphans(left);
+            if (r->spare != nullptr) {
+                free_batch(std::exchange(r->spare, nullptr));
             }
+            r->pending = 0;
+            // Release: pairs with the acquire CAS of the record's next owner.
+            r->in_use.store(false, detail::mo_release);
         } else {
             prev = r;
         }

@@ -166,7 +166,8 @@ TEST(HeaderlessRetireBatches, RoomIsWhatTheCurrentBatchHasLeft) {
         headerless_retirer r(domain);  // the full batch went to the retired stack
         EXPECT_EQ(r.room(), retired_batch::capacity);
     }
-    EXPECT_EQ(domain.drain(), retired_batch::capacity);
+    domain.drain();  // (a scan may have come first: the threshold can be below a batch)
+    EXPECT_EQ(domain.stats().reclaimed, retired_batch::capacity);
     for (std::size_t i = 0; i < retired_batch::capacity; ++i) {
         EXPECT_EQ(book.times_destroyed(i), 1) << "object " << i;
     }
