@@ -193,6 +193,9 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
             // frozen inside the walk at its second entry: range, or in odd
             // rounds iterators (which copy themselves, executor.hpp)
             case stall_site::iterate: e.walk(round % 2 == 0); break;
+            // frozen at the first plain entry a walk yields, after the load
+            // that showed it live
+            case stall_site::plain_yield: e.walk(round % 2 == 0); break;
         }
         stall::set_staller(false);
         staller_done.store(true, std::memory_order_relaxed);

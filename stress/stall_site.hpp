@@ -21,9 +21,10 @@ enum class stall_site {
     sweep,
     waypoint_delete,
     step,
+    plain_yield,
     iterate,  // the harness's own: always last
 };
-inline constexpr std::size_t stall_site_count = 10;
+inline constexpr std::size_t stall_site_count = 11;
 
 constexpr stall_site from_map_site(sink::detail::stall::site s) noexcept {
     return static_cast<stall_site>(static_cast<int>(s));  // same order; checked in stall.cpp

@@ -429,7 +429,7 @@ public:
     /// it inserted.
     bool insert(const value_type& value) {
         const std::uint64_t order = core_.order_of(value.first);
-        return insert_absent(value.first, order, [&] { return types::make_entry(order, value); });
+        return insert_absent(value.first, order, [&](std::uint64_t kind) { return types::make_entry(kind, value); });
     }
     /// Inserts each element of [first, last) whose key is not present (as
     /// insert(*it), one after the other; not atomic as a whole). Returns the
@@ -451,7 +451,7 @@ public:
     /// its key is present. Returns true if it inserted.
     bool insert(value_type&& value) {
         const std::uint64_t order = core_.order_of(value.first);
-        return insert_absent(value.first, order, [&] { return types::make_entry(order, std::move(value)); });
+        return insert_absent(value.first, order, [&](std::uint64_t kind) { return types::make_entry(kind, std::move(value)); });
     }
     /// Inserts the pair made from `value` unless its key is present: the
     /// same as emplace(std::forward<P>(value)).
@@ -486,7 +486,7 @@ public:
         // A pair with a non-const key, so the node can take the key by move.
         std::pair<Key, T> kv(std::forward<Args>(args)...);
         const std::uint64_t order = core_.order_of(kv.first);
-        return insert_absent(kv.first, order, [&] { return make(order, std::move(kv.first), std::move(kv.second)); });
+        return insert_absent(kv.first, order, [&](std::uint64_t kind) { return make(kind, std::move(kv.first), std::move(kv.second)); });
     }
 
     /// Inserts `key` with the value built from `args` unless `key` is
@@ -622,7 +622,7 @@ public:
                     [&kv](entry* live) {
                         return live != nullptr && &live->value == &kv ? decision::erase : decision::keep;
                     },
-                    []() -> entry* { return nullptr; }) == decision::erase) {
+                    [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase) {
                 ++erased;
             }
             return true;
@@ -883,7 +883,7 @@ private:
     bool try_emplace_impl(const L& lookup, K&& key, Args&&... args) {
         const std::uint64_t order = core_.order_of(lookup);
         return insert_absent(lookup, order,
-                             [&] { return make(order, std::forward<K>(key), std::forward<Args>(args)...); });
+                             [&](std::uint64_t kind) { return make(kind, std::forward<K>(key), std::forward<Args>(args)...); });
     }
 
     template <class L, class K, class M>
@@ -891,7 +891,7 @@ private:
         const std::uint64_t order = core_.order_of(lookup);
         return core_.write(
                    lookup, order, [](entry* live) { return live ? decision::replace : decision::insert; },
-                   [&] { return make(order, std::forward<K>(key), std::forward<M>(value)); }) == decision::insert;
+                   [&](std::uint64_t kind) { return make(kind, std::forward<K>(key), std::forward<M>(value)); }) == decision::insert;
     }
 
     template <class K>
@@ -906,7 +906,7 @@ private:
                 result.emplace(live ? live->value.second : value);
                 return live ? decision::keep : decision::insert;
             },
-            [&] { return make(order, key, value); });
+            [&](std::uint64_t kind) { return make(kind, key, value); });
         return {std::move(*result), loaded};
     }
 
@@ -914,7 +914,7 @@ private:
     std::optional<T> exchange_impl(const K& key, V&& value) {
         const std::uint64_t order = core_.order_of(key);
         return write_returning_previous(key, order, decision::insert, decision::replace,
-                                        [&] { return make(order, key, std::forward<V>(value)); });
+                                        [&](std::uint64_t kind) { return make(kind, key, std::forward<V>(value)); });
     }
 
     template <class K, class V>
@@ -926,7 +926,7 @@ private:
                        return live != nullptr && live->value.second == expected ? decision::replace
                                                                                  : decision::keep;
                    },
-                   [&] { return make(order, key, std::forward<V>(desired)); }) == decision::replace;
+                   [&](std::uint64_t kind) { return make(kind, key, std::forward<V>(desired)); }) == decision::replace;
     }
 
     // A write that copies the previous value out before it acts (so a
@@ -988,12 +988,12 @@ private:
     bool erase_impl(const K& key) {
         return core_.write(
                    key, core_.order_of(key), [](entry* live) { return live ? decision::erase : decision::keep; },
-                   []() -> entry* { return nullptr; }) == decision::erase;
+                   [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase;
     }
     template <class K>
     std::optional<T> load_and_erase_impl(const K& key) {
         return write_returning_previous(key, core_.order_of(key), decision::keep, decision::erase,
-                                        []() -> entry* { return nullptr; });
+                                        [](std::uint64_t) -> entry* { return nullptr; });
     }
     template <class K>
     bool compare_and_erase_impl(const K& key, const T& expected) {
@@ -1002,7 +1002,7 @@ private:
                    [&](entry* live) {
                        return live != nullptr && live->value.second == expected ? decision::erase : decision::keep;
                    },
-                   []() -> entry* { return nullptr; }) == decision::erase;
+                   [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase;
     }
     template <class K, class Pred>
     bool erase_if_impl(const K& key, Pred& pred) {
@@ -1012,7 +1012,7 @@ private:
                        return live != nullptr && std::invoke(pred, std::as_const(live->value)) ? decision::erase
                                                                                                : decision::keep;
                    },
-                   []() -> entry* { return nullptr; }) == decision::erase;
+                   [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase;
     }
 
     core core_;

@@ -212,7 +212,8 @@ public:
     static constexpr int capacity = 12;
 
     // Runs one operation on the map and records it with its result.
-    op& run(map_type& m, op_kind kind, int key, int arg = 0, int arg2 = 0) {
+    template <class Map>
+    op& run(Map& m, op_kind kind, int key, int arg = 0, int arg2 = 0) {
         RL_ASSERT(count_ < capacity);
         op& o = ops_[static_cast<std::size_t>(count_++)];
         o.kind = kind;
@@ -398,9 +399,10 @@ private:
 // hazard pointer protects it) and a tiny map. A scenario derives from
 // rl::test_suite as well, calls setup() in before(), thread_done() at the end
 // of each thread and teardown() in after().
-struct map_fixture {
+template <class Map>
+struct basic_map_fixture {
     std::optional<sink::hazard_pointer_domain> domain;
-    std::optional<map_type> map;
+    std::optional<Map> map;
     history events;
     model_state initial;
 
@@ -469,6 +471,7 @@ struct map_fixture {
         d::hazard_domain_access::set_model_default_domain(nullptr);
     }
 };
+using map_fixture = basic_map_fixture<map_type>;
 
 // ---- running ----------------------------------------------------------------------
 

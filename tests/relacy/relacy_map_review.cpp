@@ -13,6 +13,9 @@
 //   stamp_aba, stamp_reentry      item 11: a new key is stamped after its link,
 //                                 from a clock that advances
 //                                 (STAMP_BEFORE_LINK; FROZEN_CLOCK)
+//   plain_position_race           a plain entry's position is read before the
+//                                 load that shows it live
+//                                 (CLOCK_AFTER_VALIDATION)
 //   waypoint_delete_held          item 12: a thread that finds a waypoint dead
 //                                 but not frozen freezes it itself
 //                                 (UNHELPED_WAYPOINT_DELETE)
@@ -224,22 +227,24 @@ struct iterator_copy_held : rl::test_suite<iterator_copy_held<Postfix>, 2>, revi
 
 // ---- 2. a write's saved insertion point (item 10) --------------------------------------
 
-// The list is 10 -> 276 -> 20, where 276 and 20 collide (one group, 276 at
-// its front). Thread 1 erases 276 and stops before the CAS that cuts it out.
-// Thread 0 inserts 532 (the same group): its walk steps from 10 onto 276
-// (the step hook releases thread 1) and, at the group's front, saves the
-// boundary (prev 10, succ 276) by publishing both in two more slots. Thread 1
-// cuts 276 out and retires it right after thread 0's step validated 276,
-// before those publishes (the cut and the rest of the erase run without a
-// context switch; the erase's own scans keep 276, which the erasing cursor
-// and thread 0's walk protect); then thread 1 exits, and its scan is the one
-// that frees 276 unless a slot shows it. Thread 0's record is full, so the
-// two boundary slots come in a new record that the scan, started before,
-// does not read; thread 0 walks on from 276 without a context switch (from
-// its next step hook) until its walk's slot has moved off 276, and waits at
-// the step after that until thread 1 is gone. Then the insert reads succ's
-// stamp. A save that validates its publishes (re-reading 10->next) sees the
-// cut and starts the walk again.
+// The list is 10 -> 20 -> 276 -> 788, where 20, 276 and 788 collide (one
+// group: 20 its plain entry, 276 the front of its stamped part). Thread 1
+// erases 276 and stops before the CAS that cuts it out. Thread 0 inserts
+// 532 (the same group, so stamped): its walk steps from 10 onto 20, then
+// from 20 onto 276 (that step's hook releases thread 1) and, at the stamped
+// part's front, saves the boundary (prev 20, succ 276) by publishing both
+// in two more slots. Thread 1 cuts 276 out and retires it right after
+// thread 0's step validated 276, before those publishes (the cut and the
+// rest of the erase run without a context switch; the erase's own scans
+// keep 276, which the erasing cursor and thread 0's walk protect); then
+// thread 1 exits, and its scan is the one that frees 276 unless a slot
+// shows it. Thread 0's record is full, so the two boundary slots come in a
+// new record that the scan, started before, does not read; thread 0 walks
+// on from 276 without a context switch (from its next step hook) until its
+// walk's slot has moved off 276, and waits at the step after that until
+// thread 1 is gone. Then the insert reads succ's stamp. A save that
+// validates its publishes (re-reading 20->next) sees the cut and starts the
+// walk again.
 struct boundary_handoff : rl::test_suite<boundary_handoff, 2>, review_fixture {
     gate setup_done, eraser_held, go, eraser_done;
     no_preemption np0, np1;
@@ -253,6 +258,7 @@ struct boundary_handoff : rl::test_suite<boundary_handoff, 2>, review_fixture {
         setup_quiet();
         prefill(10, 1);
         prefill(20, 2);
+        prefill(788, 4);
         prefill(276, 3);
         track(532);
         setup_done.reset();
@@ -273,13 +279,15 @@ struct boundary_handoff : rl::test_suite<boundary_handoff, 2>, review_fixture {
         const unsigned thread = d::current_thread_index();
         if (thread == 0 && p->inserting && s == site::step) {
             switch (++p->steps) {
-                case 1:  // stepping from 10 onto 276
+                case 1:  // stepping from 10 onto 20
+                    break;
+                case 2:  // stepping from 20 onto 276
                     p->go.open();
                     break;
-                case 2:  // the next step: its walk's slot moves off 276
+                case 3:  // the next step: its walk's slot moves off 276
                     p->np0.start();
                     break;
-                case 3:
+                case 4:
                     p->np0.stop();
                     p->inserting = false;
                     p->eraser_done.wait();
@@ -329,17 +337,42 @@ struct boundary_handoff : rl::test_suite<boundary_handoff, 2>, review_fixture {
 
 // ---- 3. stamps (item 11) ------------------------------------------------------------------
 
-// shared/review/stamp_dup.cpp as a model: the group of 20 holds 20; thread 0
-// inserts 276 (same group) and is held before its CAS. Thread 1 inserts 532
-// and 276 at the group's front, starts iterating (yields 276), erases 276
-// and 532 (their cuts restore the link 0 expects), releases thread 0, whose
-// CAS links 276 again, and finishes the iteration. No key may come twice,
-// and 20, present and unchanged throughout, exactly once.
+// The keys one iteration yielded, in order.
+struct yield_log {
+    std::array<int, 8> keys{};
+    int count = 0;
+
+    void add(int key) {
+        RL_ASSERT(count < static_cast<int>(keys.size()));
+        keys[static_cast<std::size_t>(count++)] = key;
+    }
+    int times(int key) const {
+        int n = 0;
+        for (int i = 0; i < count; ++i) {
+            n += keys[static_cast<std::size_t>(i)] == key ? 1 : 0;
+        }
+        return n;
+    }
+    void print() const {
+        std::printf("yielded:");
+        for (int i = 0; i < count; ++i) {
+            std::printf(" %d", keys[static_cast<std::size_t>(i)]);
+        }
+        std::printf("\n");
+    }
+};
+
+// shared/review/stamp_dup.cpp as a model: the group of 20 holds 20 (its
+// plain entry); thread 0 inserts 276 (same group, so stamped) and is held
+// before its CAS. Thread 1 inserts 532 and 276 at the stamped part's front,
+// starts iterating (yields 20, then 276), erases 276 and 532 (their cuts
+// restore the link 0 expects), releases thread 0, whose CAS links 276
+// again, and finishes the iteration. No key may come twice, and 20, present
+// and unchanged throughout, exactly once.
 struct stamp_aba : rl::test_suite<stamp_aba, 2>, review_fixture {
     stall_plan plan;
     gate inserted;
-    std::array<int, 8> seen{};
-    int count = 0;
+    yield_log seen;
 
     void before() {
         setup_quiet();
@@ -347,7 +380,7 @@ struct stamp_aba : rl::test_suite<stamp_aba, 2>, review_fixture {
         track(276);
         track(532);
         inserted.reset();
-        count = 0;
+        seen = yield_log{};
         plan.arm(0, site::insert);
     }
     void thread(unsigned index) {
@@ -360,49 +393,40 @@ struct stamp_aba : rl::test_suite<stamp_aba, 2>, review_fixture {
             events.run(*map, op_kind::store, 532, 3);
             events.run(*map, op_kind::store, 276, 4);
             auto it = map->begin();
+            RL_ASSERT(it != map->end() && it->first == 20);
+            seen.add(it->first);
+            ++it;
             RL_ASSERT(it != map->end() && it->first == 276);
-            seen[static_cast<std::size_t>(count++)] = it->first;
+            seen.add(it->first);
             events.run(*map, op_kind::erase, 276);
             events.run(*map, op_kind::erase, 532);
             plan.resume.open();
             inserted.wait();
             for (++it; it != map->end(); ++it) {
-                RL_ASSERT(count < static_cast<int>(seen.size()));
-                seen[static_cast<std::size_t>(count++)] = it->first;
+                seen.add(it->first);
             }
         }
         plan.done(index);
         thread_done();
     }
-    int times(int key) const {
-        int n = 0;
-        for (int i = 0; i < count; ++i) {
-            n += seen[static_cast<std::size_t>(i)] == key ? 1 : 0;
-        }
-        return n;
-    }
     void after() {
         plan.disarm();
-        if (times(276) > 1 || times(20) != 1 || times(532) > 1) {
-            std::printf("yielded:");
-            for (int i = 0; i < count; ++i) {
-                std::printf(" %d", seen[static_cast<std::size_t>(i)]);
-            }
-            std::printf("\n");
+        if (seen.times(276) > 1 || seen.times(20) != 1 || seen.times(532) > 1) {
+            seen.print();
         }
-        RL_ASSERT(times(276) == 1);  // once before the erase; the re-insert comes after the position
-        RL_ASSERT(times(20) == 1);
-        RL_ASSERT(times(532) == 0);  // erased before the iteration reached it
+        RL_ASSERT(seen.times(276) == 1);  // once before the erase; the re-insert comes after the position
+        RL_ASSERT(seen.times(20) == 1);
+        RL_ASSERT(seen.times(532) == 0);  // erased before the iteration reached it
         check_and_teardown();
     }
 };
 
 // Keys that leave their group and come back, one thread (the other idle):
-// 20 and 276 collide, 276 at the front. The iterator yields 276; 276 is
-// erased and stored again; the walk on must skip the new 276 (it came after
-// the position) and still yield 20, which never changed. Then a second
-// iterator stands on the new 276, the group is emptied, 276 comes back
-// once more: the walk on must end without it.
+// 20 and 276 collide, 20 plain, 276 stamped. The iterator yields 20 and
+// 276; 276 is erased and stored again (stamped: 20 holds the plain part);
+// the walk on must skip the new 276 (it came after the position). Then a
+// second iterator stands on the new 276, the group is emptied, 276 comes
+// back once more (plain now): the walk on must end without it.
 struct stamp_reentry : rl::test_suite<stamp_reentry, 2>, review_fixture {
     void before() {
         setup_quiet();
@@ -412,15 +436,17 @@ struct stamp_reentry : rl::test_suite<stamp_reentry, 2>, review_fixture {
     void thread(unsigned index) {
         if (index == 0) {
             auto it = map->begin();
+            RL_ASSERT(it != map->end() && it->first == 20);
+            ++it;
             RL_ASSERT(it != map->end() && it->first == 276);
             map->erase(276);
             map->store(276, value(3));
             ++it;
-            RL_ASSERT(it != map->end() && it->first == 20);  // the new 276 is not after the position
-            ++it;
-            RL_ASSERT(it == map->end());
+            RL_ASSERT(it == map->end());  // the new 276 is not after the position
 
             auto again = map->begin();
+            RL_ASSERT(again != map->end() && again->first == 20);
+            ++again;
             RL_ASSERT(again != map->end() && again->first == 276 && again->second.get() == 3);
             map->erase(276);
             map->erase(20);
@@ -433,6 +459,52 @@ struct stamp_reentry : rl::test_suite<stamp_reentry, 2>, review_fixture {
     void after() {
         RL_ASSERT(map->verify());
         RL_ASSERT(map->size() == 1 && map->contains(276));
+        teardown();
+    }
+};
+
+// A plain entry's position (docs/design.md, "iteration"): read from the
+// group's clock BEFORE the load that shows the entry live. The group of 20
+// holds 20 (plain). Thread 0 iterates and is held at its yield of 20, after
+// that load. Thread 1 erases 20, stores 276 (plain: the part is free), 20
+// again (stamped: 276 holds the plain part) and 532 in front of it, which
+// stamps the new 20. Released, thread 0 finishes its iteration: 20 must not
+// come twice. With the clock read after the load (CLOCK_AFTER_VALIDATION)
+// the position takes in the new 20's stamp, and the new 20 is yielded.
+struct plain_position_race : rl::test_suite<plain_position_race, 2>, review_fixture {
+    stall_plan plan;
+    yield_log seen;
+
+    void before() {
+        setup_quiet();
+        prefill(20, 1);
+        seen = yield_log{};
+        plan.arm(0, site::plain_yield);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            for (auto it = map->begin(); it != map->end(); ++it) {
+                seen.add(it->first);
+            }
+        } else {
+            plan.held.wait();
+            map->erase(20);
+            map->store(276, value(2));
+            map->store(20, value(3));
+            map->store(532, value(4));
+            plan.resume.open();
+        }
+        plan.done(index);
+        thread_done();
+    }
+    void after() {
+        plan.disarm();
+        if (seen.times(20) > 1) {
+            seen.print();
+        }
+        RL_ASSERT(seen.times(20) == 1);  // yielded at the hold; its return comes after the position
+        RL_ASSERT(seen.times(276) <= 1 && seen.times(532) <= 1);
+        RL_ASSERT(map->verify());
         teardown();
     }
 };
@@ -525,7 +597,9 @@ constexpr bool stamp_fault = d::fault::stamp_before_link;
 constexpr bool clock_fault = d::fault::frozen_clock;
 constexpr bool waypoint_fault = d::fault::unhelped_waypoint_delete;
 constexpr bool step_fault = d::fault::skip_step_validation;
-constexpr bool fault_build = handoff_fault || stamp_fault || clock_fault || waypoint_fault || step_fault;
+constexpr bool position_fault = d::fault::clock_after_validation;
+constexpr bool fault_build =
+    handoff_fault || stamp_fault || clock_fault || waypoint_fault || step_fault || position_fault;
 
 struct entry {
     const char* name;
@@ -632,6 +706,7 @@ int main(int argc, char** argv) {
         {"iterator_copy_free_postfix", &run<iterator_copy_free<true>>, 250000, 0, false},
         {"stamp_aba", &run<stamp_aba>, 100000, 0, stamp_fault || clock_fault},
         {"stamp_reentry", &run<stamp_reentry>, 1000, 0, clock_fault},
+        {"plain_position_race", &run<plain_position_race>, 20000, 0, position_fault},
         // Up to about 2,200 scheduling points (the held thread's waiting
         // counts); the fault's endless retry is reported at the limit.
         {"waypoint_delete_held", &run<waypoint_delete_held>, 100000, 6000, waypoint_fault},

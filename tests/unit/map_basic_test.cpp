@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -309,42 +310,105 @@ TEST(MapIterator, SurvivesTheErasureOfItsEntry) {
 
 // Mutant 2 (fault FROZEN_CLOCK): a key that leaves a group of equal orders
 // and comes back after the group was emptied must not come back below the
-// position of an iterator that already yielded it.
+// position of an iterator that already yielded it, whichever part of the
+// group it comes back to. In a group, the plain entry (the first key) comes
+// first, then the stamped part, newest key first.
 TEST(MapIterator, KeyReenteringAnEmptiedGroupIsNotYieldedAgain) {
     hazard_pointer_domain domain(reclamation_policy::eager);
     concurrent_map_options o;
     o.domain = &domain;
     concurrent_map<int, int, sink_test::constant_hash> m(o);
-    m.store(1, 1);
-    m.store(2, 2);
+    m.store(1, 1);  // plain
+    m.store(2, 2);  // stamped
+    m.store(3, 3);  // stamped, in front of 2
     auto it = m.begin();
-    ASSERT_EQ(it->first, 2);  // the newest key is the group's front
+    ASSERT_EQ(it->first, 1);
+    ++it;
+    ASSERT_EQ(it->first, 3);  // the newest key is the stamped part's front
     m.erase(1);
-    m.erase(2);  // the group is empty and cut out
-    m.store(2, 20);
+    m.erase(2);
+    m.erase(3);      // the group is empty and cut out
+    m.store(3, 30);  // back as the plain entry
+    m.store(1, 10);  // back stamped
     ++it;
     EXPECT_TRUE(it == m.end()) << "key " << it->first << " yielded again";
 }
 
+// Fault PLAIN_POSITION_AT_TOP: the position after a plain entry is the
+// group clock's value, so a key yielded plain that comes back stamped (the
+// plain part taken by another key meanwhile) comes back behind it.
+TEST(MapIterator, KeyYieldedPlainThatComesBackStampedIsNotYieldedAgain) {
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int, sink_test::constant_hash> m(o);
+    m.store(1, 1);  // plain
+    m.store(2, 2);  // stamped: present throughout
+    auto it = m.begin();
+    ASSERT_EQ(it->first, 1);
+    m.erase(1);
+    m.store(5, 5);   // takes the plain part
+    m.store(1, 10);  // back stamped, in front of 2
+    std::vector<int> rest;
+    for (++it; it != m.end(); ++it) {
+        rest.push_back(it->first);
+    }
+    EXPECT_EQ(rest, (std::vector<int>{2}));
+}
+
+// Fault UNSTAMPED_PART_FRONT: yielding the plain entry stamps the stamped
+// part's (unstamped) front before it reads the clock; otherwise the front
+// is stamped above the position later and skipped, though present
+// throughout.
+TEST(MapIterator, StampedKeysBehindThePlainEntryAreYielded) {
+    concurrent_map<int, int, sink_test::constant_hash> m;
+    m.store(1, 1);  // plain
+    m.store(2, 2);  // stamped, unstamped until someone needs its stamp
+    std::vector<int> seen;
+    for (auto it = m.begin(); it != m.end(); ++it) {
+        seen.push_back(it->first);
+    }
+    EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+}
+
+// Fault SECOND_PLAIN_KEY: a group has at most one live plain entry; an
+// iterator positions itself after the plain part, and would skip a second.
+TEST(MapIterator, OnlyTheFirstKeyOfAGroupIsPlain) {
+    concurrent_map<int, int, sink_test::constant_hash> m;
+    for (int k = 1; k <= 3; ++k) {
+        m.store(k, k);
+    }
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    std::vector<int> seen;
+    for (auto it = m.begin(); it != m.end(); ++it) {
+        seen.push_back(it->first);
+    }
+    EXPECT_EQ(seen, (std::vector<int>{1, 3, 2}));
+}
+
 // Fault FROZEN_CLOCK (every stamp equal): an iterator whose entry is cut out
-// resumes from its position (order, stamp), and must still yield every key
-// of its group that it had not reached.
+// resumes from its position, and must still yield every key of its group
+// that it had not reached, from the plain entry and from a stamped one.
 TEST(MapIterator, KeysOfItsGroupAreYieldedAfterItsEntryIsCutOut) {
     hazard_pointer_domain domain(reclamation_policy::eager);
     concurrent_map_options o;
     o.domain = &domain;
     concurrent_map<int, int, sink_test::constant_hash> m(o);
-    for (int k = 1; k <= 3; ++k) {
-        m.store(k, k);
+    for (int k = 1; k <= 4; ++k) {
+        m.store(k, k);  // 1 plain, then 4, 3, 2
     }
     auto it = m.begin();
-    ASSERT_EQ(it->first, 3);
-    m.erase(3);  // cut out: the iterator must resume from its stamp
+    ASSERT_EQ(it->first, 1);
+    m.erase(1);  // cut out: the iterator must resume from its position
+    ++it;
+    ASSERT_TRUE(it != m.end()) << "the stamped part was skipped";
+    ASSERT_EQ(it->first, 4);
+    m.erase(4);
     std::vector<int> rest;
     for (++it; it != m.end(); ++it) {
         rest.push_back(it->first);
     }
-    EXPECT_EQ(rest, (std::vector<int>{2, 1}));
+    EXPECT_EQ(rest, (std::vector<int>{3, 2}));
 }
 
 // A copy shares the original's protection: it still reads its (erased, cut
@@ -646,6 +710,49 @@ TEST(MapHashing, SeedsDifferBetweenMapsUnlessGiven) {
     c.range([&](int k, int) { order_c.push_back(k); });
     d.range([&](int k, int) { order_d.push_back(k); });
     EXPECT_NE(order_c, order_d);
+}
+
+// A key whose copy constructor is declared but does not compile (a vector
+// of move-only elements, or a struct holding one): such keys have only
+// stamped entries, since remaking a node in the other kind copies its key
+// (map_types::rekind). Maps of them must compile, and work, with keys moved
+// in. A type whose value_type is itself (JSON libraries' values) must not
+// send the trait into a loop.
+struct move_only_vector_hash {
+    std::size_t operator()(const std::vector<std::unique_ptr<int>>& v) const noexcept {
+        return v.empty() ? 0 : static_cast<std::size_t>(*v.front());
+    }
+};
+struct move_only_vector_equal {
+    bool operator()(const std::vector<std::unique_ptr<int>>& a, const std::vector<std::unique_ptr<int>>& b) const {
+        return a.size() == b.size() && (a.empty() || *a.front() == *b.front());
+    }
+};
+struct holds_move_only {
+    std::vector<std::unique_ptr<int>> v;
+};
+struct self_valued {
+    using value_type = self_valued;
+    int x = 0;
+    self_valued() = default;
+    self_valued(const self_valued& o) : x(o.x) {}
+};
+TEST(MapKinds, AKeyThatCannotBeCopiedHasOnlyStampedEntries) {
+    using key = std::vector<std::unique_ptr<int>>;
+    static_assert(!sink::detail::key_copies<key>::value);
+    static_assert(!sink::detail::key_copies<holds_move_only>::value);
+    static_assert(!sink::detail::key_copies<self_valued>::value);
+    static_assert(sink::detail::key_copies<std::string>::value);
+    static_assert(sink::detail::key_copies<std::pair<std::string, int>>::value);
+    static_assert(sink::detail::key_copies<std::uint64_t>::value);
+    concurrent_map<key, int, move_only_vector_hash, move_only_vector_equal> m;
+    for (int i = 0; i < 3; ++i) {
+        key k;
+        k.push_back(std::make_unique<int>(i));
+        EXPECT_TRUE(m.try_emplace(std::move(k), i));
+    }
+    EXPECT_EQ(m.size(), 3u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
 }
 
 }  // namespace

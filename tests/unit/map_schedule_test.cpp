@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -95,7 +96,8 @@ std::vector<int> keys_in_list_order(const Map& m) {
 // Review bug 2 (stamp ABA; fault STAMP_BEFORE_LINK): an insert parked before
 // its CAS while the link it expects is changed and restored (two inserts, an
 // erase of both, their cut). Its key was yielded meanwhile with a higher
-// stamp; the insert's node must not come back below the iterator.
+// stamp; the insert's node must not come back below the iterator. (Key 1 is
+// the group's plain entry; the others go to its stamped part.)
 TEST(MapSchedule, AKeyLinkedAfterALogicalAbaIsNotYieldedTwice) {
     sink::hazard_pointer_domain domain(sink::reclamation_policy::eager);
     sink::concurrent_map<int, int, constant_hash> m(one_section(domain));
@@ -110,7 +112,10 @@ TEST(MapSchedule, AKeyLinkedAfterALogicalAbaIsNotYieldedTwice) {
     m.store(2, 200);
     auto it = m.begin();
     std::vector<int> seen{it->first};
-    ASSERT_EQ(seen.front(), 2);  // the front of the group
+    ASSERT_EQ(seen.front(), 1);  // the plain entry
+    ++it;
+    seen.push_back(it->first);
+    ASSERT_EQ(seen.back(), 2);  // the front of the stamped part
     m.erase(2);
     m.erase(3);  // both cut: the link the parked insert expects is back
     park.release();
@@ -126,11 +131,12 @@ TEST(MapSchedule, AKeyLinkedAfterALogicalAbaIsNotYieldedTwice) {
 // Found by the stress harness's colliding hashes (fault STALE_RETRY_STAMP):
 // a store whose replace loses to an erase retries as an insert with the node
 // it made for the replace, which had copied the old version's stamp. Linked
-// with it, the node sits at its group's front below the stamps behind it,
-// and walks skip the keys behind it.
+// with it, the node sits at its stamped part's front below the stamps behind
+// it, and walks skip the keys behind it.
 TEST(MapSchedule, AReplaceRetriedAsAnInsertIsLinkedUnstamped) {
     sink::hazard_pointer_domain domain;
     sink::concurrent_map<int, int, constant_hash> m(one_section(domain));
+    m.store(5, 500);  // the plain entry, for good
     m.store(1, 100);
     m.store(2, 200);  // in front of 1, which it stamps
     parking park(site::replace);
@@ -149,7 +155,58 @@ TEST(MapSchedule, AReplaceRetriedAsAnInsertIsLinkedUnstamped) {
         seen.push_back(it->first);
     }
     std::sort(seen.begin(), seen.end());
-    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3, 5}));
+}
+
+// Fault SECOND_PLAIN_KEY: an insert that chose the plain kind (its group had
+// no live plain entry) is parked before its CAS while a colliding key takes
+// the plain part. Its CAS fails; the retry finds a plain predecessor and
+// must remake its node stamped (map_types::rekind), or the group would have
+// two plain keys and iterators would skip one.
+TEST(MapSchedule, AnInsertThatLosesThePlainPartIsRemadeStamped) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map<std::string, int, constant_hash> m(one_section(domain));
+    parking park(site::insert);
+    std::thread r([&] {
+        park.arm();
+        m.store(std::string(40, 'b'), 2);  // plain, parked before linking
+    });
+    park.wait_until_parked();
+    m.store(std::string(40, 'a'), 1);  // takes the plain part
+    park.release();
+    r.join();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    std::vector<std::string> seen;
+    for (auto it = m.begin(); it != m.end(); ++it) {
+        seen.push_back(it->first);
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{std::string(40, 'a'), std::string(40, 'b')}));
+    EXPECT_EQ(m.load(std::string(40, 'b')), 2);
+}
+
+// A replace parked with a plain new version while its key is erased and
+// comes back stamped: the retry replaces a stamped version, so it remakes
+// its node stamped, with that version's stamp (verify() checks the order).
+TEST(MapSchedule, AReplaceWhoseKeyCameBackInTheOtherPartIsRemade) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map<std::string, int, constant_hash> m(one_section(domain));
+    const std::string one(40, '1');
+    m.store(one, 1);  // plain
+    parking park(site::replace);
+    std::thread r([&] {
+        park.arm();
+        m.store(one, 111);  // a plain new version, parked before the CAS
+    });
+    park.wait_until_parked();
+    m.erase(one);
+    m.store(std::string(40, '5'), 5);  // takes the plain part
+    m.store(one, 10);                  // back, stamped
+    m.store(std::string(40, '2'), 2);  // in front of it: stamps it
+    park.release();
+    r.join();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    EXPECT_EQ(m.load(one), 111);
+    EXPECT_EQ(m.size(), 3u);
 }
 
 // Review bug 3 (fault UNHELPED_WAYPOINT_DELETE): a shrink's deleter parked

@@ -85,7 +85,10 @@ struct throwing_equal {
 
 // Every key on one hash value: one group of equal order.
 struct constant_hash {
-    std::size_t operator()(int) const noexcept { return 42; }
+    template <class K>
+    std::size_t operator()(const K&) const noexcept {
+        return 42;
+    }
 };
 // Keys that differ only in the top or the bottom bits of their hash (before
 // sink's mixing, which must spread them anyway).

@@ -151,5 +151,35 @@ inline constexpr bool stale_retry_stamp = true;  // a replace retried as an inse
 inline constexpr bool stale_retry_stamp = false;
 #endif
 
+#ifdef SINK_FAULT_UNSTAMPED_PART_FRONT
+inline constexpr bool unstamped_plain_position = true;  // yielding a plain entry reads the clock without stamping the stamped part's front
+#else
+inline constexpr bool unstamped_plain_position = false;
+#endif
+
+#ifdef SINK_FAULT_SECOND_PLAIN_KEY
+inline constexpr bool second_plain_key = true;  // a new key is linked plain although a live plain entry of its group precedes it
+#else
+inline constexpr bool second_plain_key = false;
+#endif
+
+#ifdef SINK_FAULT_PLAIN_POSITION_AT_TOP
+inline constexpr bool plain_position_at_top = true;  // the position after a plain entry is the top of the stamped part, not the clock
+#else
+inline constexpr bool plain_position_at_top = false;
+#endif
+
+#ifdef SINK_FAULT_CLOCK_AFTER_VALIDATION
+inline constexpr bool clock_after_validation = true;  // the position after a plain entry is read after the load that shows it live
+#else
+inline constexpr bool clock_after_validation = false;
+#endif
+
+#ifdef SINK_FAULT_SUCC_UNPROTECTED
+inline constexpr bool succ_unprotected = true;  // an insert lets its successor's protection go before its CAS
+#else
+inline constexpr bool succ_unprotected = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE

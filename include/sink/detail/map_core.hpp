@@ -39,6 +39,7 @@ public:
     using types = map_types<Key, T, Allocator>;
     using node = typename types::node;
     using entry = typename types::entry;
+    using stamped_entry = typename types::stamped_entry;
     using waypoint = typename types::waypoint;
     using table = map_table<types>;
     using cursor = map_cursor<types>;
@@ -182,7 +183,9 @@ public:
     // The one write loop. `decide(entry* live_or_null)` is called with the
     // live entry (protected) or nullptr, before anything changes, and may
     // throw (for example while copying the old value out): then the map is
-    // unchanged. `make()` builds the new node when one is needed. Returns the
+    // unchanged. `make(order)` builds the new node, of the kind `order` says,
+    // when one is needed; it is remade in the other kind if the group changes
+    // before it is linked (map_types::rekind). Returns the
     // decision taken; the change it names has happened (its LP is the CAS).
     template <class K, class Decide, class Make>
     decision write(const K& key, std::uint64_t order, Decide&& decide, Make&& make) {
@@ -210,9 +213,22 @@ public:
                     after_erase(c, order);
                     return d;
                 }
+            } else if (d == decision::insert && !c.insert_direct()) {
+                // A frozen run sits before the group: compact, then insert.
             } else {
+                // A new version has its key's kind; a new key is plain when
+                // no live entry of its group is (map_node.hpp): then its
+                // predecessor at the CAS is not a plain entry of the group.
+                // A stamped node may always be linked as a new key.
+                const std::uint64_t kind =
+                    d == decision::replace
+                        ? live->order
+                        : types::new_entry_order(order, c.insert_prev()->order != order || fault::second_plain_key);
                 if (!fresh) {
-                    fresh.reset(make());
+                    fresh.reset(make(kind));
+                } else if (fresh.get()->order != kind &&
+                           !(d == decision::insert && is_stamped_order(fresh.get()->order))) {
+                    fresh.reset(types::rekind(fresh.get(), kind));  // made for a state that changed
                 }
                 if (d == decision::replace ? replace_live(c, fresh.get()) : insert_new(c, fresh.get())) {
                     fresh.release();
@@ -255,8 +271,12 @@ public:
         }
     }
 
-    // Position of an iterator: (order, stamp) of the last entry it yielded;
-    // the start of the list before the first.
+    // Position of an iterator: a stamped order and a stamp, after the last
+    // entry it yielded; the start of the list before the first. A stamped
+    // entry's position is its own (order, stamp). A plain entry has no stamp:
+    // its position is in its group's stamped part, below the stamp of every
+    // stamped entry present when it was yielded and at or above the stamp of
+    // every key that can come back (docs/design.md, "iteration").
     struct position {
         std::uint64_t order = 0;
         std::uint64_t stamp = 0;
@@ -266,11 +286,12 @@ public:
     // of the list.
     //
     // An entry is after `pos` if its order is higher, or equal with a lower
-    // stamp. Its stamp is read (stamped if need be) BEFORE the load of its
-    // `next` that shows it live, and that load is the one the yield relies
-    // on: then no entry of the same key linked later can carry a lower stamp
-    // (docs/design.md, "iteration"), which is what keeps a restart from
-    // yielding the key again.
+    // stamp. Its position is read (its stamp, stamping it if need be; for a
+    // plain entry, the clock) BEFORE the load of its `next` that shows it
+    // live, and that load is the one the yield relies on: then no entry of
+    // the same key linked later can carry a lower stamp (docs/design.md,
+    // "iteration"), which is what keeps a restart from yielding the key
+    // again.
     bool first_after(cursor& c, position& pos, bool restart) const {
         for (;;) {
             if (restart) {
@@ -284,13 +305,27 @@ public:
                     return false;
                 }
                 if (!is_frozen(c.cur_link) && is_entry_order(n->order) && n->order >= pos.order) {
-                    const std::uint64_t stamp = stamp_of(static_cast<entry*>(n));
-                    c.examine();  // the load after the stamp (see above)
+                    const bool plain = !is_stamped_order(n->order);
+                    position here;
+                    if (!plain) {
+                        here = position{n->order, stamp_of(stamped(n))};
+                    } else if (!fault::unstamped_plain_position && !stamp_part_front(c)) {
+                        continue;  // n changed meanwhile: examine it again
+                    } else if constexpr (!fault::clock_after_validation) {
+                        here = plain_position(n);
+                    }
+                    c.examine();  // the load after the position (see above)
                     if (is_frozen(c.cur_link)) {
                         continue;  // frozen meanwhile: step over it below
                     }
-                    if (n->order > pos.order || stamp < pos.stamp) {
-                        pos = position{n->order, stamp};
+                    if (plain) {
+                        stall::at(stall::site::plain_yield);
+                        if constexpr (fault::clock_after_validation) {
+                            here = plain_position(n);  // the fault: read after the validating load
+                        }
+                    }
+                    if (n->order > pos.order || here.stamp < pos.stamp) {
+                        pos = here;
                         return true;
                     }
                 }
@@ -300,6 +335,40 @@ public:
             }
         }
     }
+    // c.cur is a plain entry, live as last examined. Stamps its successor if
+    // that is the front of the group's stamped part: every stamped entry of
+    // the group then has a stamp no higher than the clock reads after this
+    // (the front's stamp is the part's highest: invariant 7). False if
+    // c.cur's next changed meanwhile.
+    bool stamp_part_front(cursor& c) const noexcept {
+        node* y = target<types>(c.cur_link);
+        c.hp_next.reset_protection(y);
+        // c.cur still live with the same next: y is in the list, protected.
+        if (c.cur->next.load(mo_acquire) != c.cur_link) {
+            c.hp_next.reset_protection(nullptr);
+            return false;
+        }
+        if (y->order == stamped_order(c.cur->order)) {
+            stamp_of(stamped(y));
+        }
+        // Let y go: the walk protects what it steps onto itself. Left here,
+        // the protection would only delay y's reclamation (and hide from the
+        // fault builds a step that skips its validation).
+        c.hp_next.reset_protection(nullptr);
+        return true;
+    }
+
+    // The position after plain entry n, read after stamp_part_front.
+    // Acquire: a stamping that this load reads (or one before it: all clock
+    // writes are RMWs) happens-before the load of n's next that follows. So
+    // a key stamped at or below the value read was linked before that load.
+    position plain_position(const node* n) const noexcept {
+        if constexpr (fault::plain_position_at_top) {
+            return position{stamped_order(n->order), ~std::uint64_t{0}};  // the fault
+        }
+        return position{stamped_order(n->order), clock_of(n->order).load(mo_acquire) + 1};
+    }
+
     // From the entry c stands on (whose position is `pos`) to the next one.
     bool next_after(cursor& c, position& pos) const {
         if (c.advance() == step_result::restart) {
@@ -408,12 +477,7 @@ private:
         const std::uint64_t s = mix64(reinterpret_cast<std::uintptr_t>(self) ^ mix64(n + 0x9e3779b97f4a7c15ULL));
         return s != 0 ? s : 1;
     }
-    static void destroy_sentinel(waypoint* w) noexcept {
-        // The end sentinel has an odd order; free it as the waypoint it is.
-        typename types::waypoint_allocator a;
-        w->~waypoint();
-        std::allocator_traits<typename types::waypoint_allocator>::deallocate(a, w, 1);
-    }
+    static void destroy_sentinel(waypoint* w) noexcept { types::destroy_waypoint(w); }
 
     unsigned current_width() const {
         hazard_pointer hp = make_hazard_pointer(*domain_);
@@ -435,11 +499,15 @@ private:
     static bool any_live_node(node*) noexcept { return true; }
 
     // Walks from c's start to the key: stops on its live entry (found), or on
-    // the first node ordered after its group (absent). With `compact`, cuts
-    // out every frozen run it meets. With `need_boundary`, remembers the front
-    // of the key's group (where a new key goes).
+    // the first node ordered after its group (absent). `order` is the group's
+    // base order for a key (both parts of the group are searched), or a
+    // waypoint's order. With `compact`, cuts out every frozen run it meets.
+    // With `need_boundary`, remembers the front of the group's stamped part
+    // (where a new key goes, in either kind: map_node.hpp).
     template <class Match>
     walk_status walk(cursor& c, std::uint64_t order, Match&& matches, bool compact, bool need_boundary) const {
+        const std::uint64_t last = is_entry_order(order) ? stamped_order(order) : order;
+        auto in_group = [order](std::uint64_t o) { return base_order(o) == order; };
         for (;;) {
             c.examine();
             node* cur = c.cur;
@@ -462,22 +530,23 @@ private:
                     continue;
                 }
             }
-            if (cur->order > order) {
+            if (cur->order > last) {
                 return walk_status::absent;
             }
             if (fault::live_tombstone && is_frozen(c.cur_link) && is_entry_order(cur->order) &&
-                cur->order == order && matches(cur)) {
+                in_group(cur->order) && matches(cur)) {
                 return walk_status::found;  // the fault: an erased or superseded entry taken as live
             }
             if (!is_frozen(c.cur_link)) {
-                if (cur->order == order && matches(cur)) {
+                if (cur->order < order) {
+                    if (is_entry_order(cur->order)) {
+                        ++c.live_passed;
+                    }
+                } else if (matches(cur)) {  // in the group: order <= cur->order <= last
                     return walk_status::found;
                 }
-                if (cur->order < order && is_entry_order(cur->order)) {
-                    ++c.live_passed;
-                }
             }
-            if (cur->order == order && need_boundary && !c.boundary_saved &&
+            if (cur->order == last && need_boundary && !c.boundary_saved &&
                 c.save_boundary() == step_result::restart) {
                 return walk_status::restart;
             }
@@ -683,8 +752,10 @@ private:
     // links the new node and freezes the old one (item 2).
     bool replace_live(cursor& c, entry* fresh) const noexcept {
         entry* live = static_cast<entry*>(c.cur);
-        // Versions of a key share its stamp: stamp the live one first.
-        fresh->stamp.store(stamp_of(live), mo_relaxed);
+        if (is_stamped_order(live->order)) {
+            // Versions of a key share its stamp: stamp the live one first.
+            stamped(fresh)->stamp.store(stamp_of(stamped(live)), mo_relaxed);
+        }
         fresh->next.store(c.cur_link, mo_relaxed);
         link expected = c.cur_link;
         stall::at(stall::site::replace);
@@ -707,33 +778,46 @@ private:
         return false;
     }
 
-    // Links `fresh` (a key with no live entry) at the front of its group.
+    // Links `fresh` (a key with no live entry) between its group's plain
+    // part and the front of its stamped part; c.insert_direct() holds.
     bool insert_new(cursor& c, entry* fresh) const {
-        if (!c.insert_direct()) {
-            return false;  // a frozen run sits before the group: compact first
-        }
         node* succ = c.insert_succ();
-        // A new key is linked unstamped, also when `fresh` was made for a
-        // replace that lost its race to an erase and carries the stamp it
-        // copied then (a stamp from before the link: invariant 7).
-        if constexpr (!fault::stale_retry_stamp) {
-            fresh->stamp.store(entry::unstamped, mo_relaxed);
-        }
-        if (succ->order == fresh->order) {
-            // fresh goes in front of its group: the front must be stamped
-            // before anything is linked before it, so that fresh, stamped
-            // later, gets the higher stamp (docs/design.md, invariant 7).
-            stamp_of(static_cast<entry*>(succ));
-        }
-        if constexpr (fault::stamp_before_link) {
-            stamp_of(fresh);  // the fault: a stamp taken before the CAS can be stale
+        if (is_stamped_order(fresh->order)) {
+            // A new key is linked unstamped, also when `fresh` was made for a
+            // replace that lost its race to an erase and carries the stamp it
+            // copied then (a stamp from before the link: invariant 7).
+            if constexpr (!fault::stale_retry_stamp) {
+                stamped(fresh)->stamp.store(stamped_entry::unstamped, mo_relaxed);
+            }
+            if (succ->order == fresh->order) {
+                // fresh goes in front of the stamped part: its front must be
+                // stamped before anything is linked before it, so that
+                // fresh, stamped later, gets the higher stamp
+                // (docs/design.md, invariant 7).
+                stamp_of(stamped(succ));
+            }
+            if constexpr (fault::stamp_before_link) {
+                stamp_of(stamped(fresh));  // the fault: a stamp taken before the CAS can be stale
+            }
         }
         fresh->next.store(link_to<types>(succ), mo_relaxed);
         link expected = link_to<types>(succ);
+        if constexpr (fault::succ_unprotected) {
+            // The fault: succ's address may be freed and come back as another
+            // node right after prev before the CAS (design.md, item 13).
+            c.hp_cur.reset_protection();
+            c.hp_next.reset_protection();
+            if (c.boundary_saved) {
+                c.hp_succ.reset_protection();
+                c.hp_anchor.reset_protection();  // the walk went on; prev is in hp_prev
+            }
+        }
         stall::at(stall::site::insert);
         // LP (insert of a new key). Expecting an unfrozen link to succ, which
         // hp_succ/hp_cur protects (item 3), fails if prev was frozen (item 2)
-        // or anything was linked between prev and succ.
+        // or anything was linked between prev and succ. Success also proves
+        // the kind right: prev live and adjacent to succ means no plain entry
+        // of the group but prev can be live.
         return c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), link_success_order,
                                                              link_failure_order);
     }
@@ -755,18 +839,23 @@ private:
     // the stamp with that order. docs/design.md ("iteration") derives from
     // these two that a key never comes back with a stamp below one an
     // iterator has already yielded it with.
-    std::uint64_t stamp_of(entry* e) const noexcept {
+    std::uint64_t stamp_of(stamped_entry* e) const noexcept {
         std::uint64_t stamp = e->stamp.load(mo_acquire);
-        if (stamp != entry::unstamped) {
+        if (stamp != stamped_entry::unstamped) {
             return stamp;
         }
-        auto& clock = stamp_clocks_[static_cast<std::size_t>(e->order >> 1) % stamp_clocks].value;
+        auto& clock = clock_of(e->order);
         const std::uint64_t fresh = fault::frozen_clock ? 1 : clock.fetch_add(1, mo_acq_rel) + 1;
         if (e->stamp.compare_exchange_strong(stamp, fresh, mo_acq_rel, mo_acquire)) {
             return fresh;
         }
         return stamp;  // stamped by another thread meanwhile
     }
+    // The clock of a group (either part's order): one of `stamp_clocks` cells.
+    atomic<std::uint64_t>& clock_of(std::uint64_t order) const noexcept {
+        return stamp_clocks_[static_cast<std::size_t>(order >> 2) % stamp_clocks].value;
+    }
+    static stamped_entry* stamped(node* n) noexcept { return static_cast<stamped_entry*>(n); }
 
     // ---- after a change: compaction and the resize heuristics ---------------------
 
@@ -1030,8 +1119,9 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
         }
     };
     // The list: sorted by (order, descending stamp), ends at the end sentinel,
-    // at most one live entry per key.
-    const node* group_first = nullptr;  // first node of the current equal-order group
+    // at most one live entry per key, at most one live plain entry per group.
+    const node* group_first = nullptr;  // first node of the current group (equal base order)
+    std::size_t live_plain = 0;         // live plain entries seen in it
     const node* prev = start_;
     std::uint64_t last_waypoint_order = 0;
     std::size_t steps = 0;
@@ -1051,19 +1141,21 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
         if (n->order < prev->order) {
             fail("the list is out of order");
         }
-        if (is_entry_order(n->order) && n->order == prev->order) {
-            // Only a group's front may still be unstamped (its successor in
-            // the group was stamped before it was linked).
-            const std::uint64_t stamp = static_cast<const entry*>(n)->stamp.load(mo_acquire);
-            const std::uint64_t before = static_cast<const entry*>(prev)->stamp.load(mo_acquire);
-            if (stamp == entry::unstamped) {
-                fail("an entry behind its group's front is unstamped");
-            } else if (before != entry::unstamped && stamp > before) {
+        if (is_entry_order(n->order) && is_stamped_order(n->order) && n->order == prev->order) {
+            // Only the front of a stamped part may still be unstamped (its
+            // successor in the part was stamped before it was linked).
+            const std::uint64_t stamp = static_cast<const stamped_entry*>(n)->stamp.load(mo_acquire);
+            const std::uint64_t before = static_cast<const stamped_entry*>(prev)->stamp.load(mo_acquire);
+            if (stamp == stamped_entry::unstamped) {
+                fail("an entry behind its stamped part's front is unstamped");
+            } else if (before != stamped_entry::unstamped && stamp > before) {
                 fail("a group is out of stamp order");
             }
         }
-        if (n->order != prev->order) {
+        if (!is_entry_order(n->order) || !is_entry_order(prev->order) ||
+            base_order(n->order) != base_order(prev->order)) {
             group_first = n;
+            live_plain = 0;
         }
         if (is_frozen(l)) {
             ++check.frozen_nodes;
@@ -1090,6 +1182,9 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
             continue;
         }
         ++check.live_entries;
+        if (!is_stamped_order(n->order) && ++live_plain == 2) {
+            fail("a group has two live plain entries");
+        }
         for (const node* m = group_first; m != n; m = target<types>(m->next.load(mo_acquire))) {
             if (!is_frozen(m->next.load(mo_acquire)) &&
                 eq_(static_cast<const entry*>(m)->value.first, static_cast<const entry*>(n)->value.first)) {

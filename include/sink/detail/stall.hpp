@@ -27,8 +27,9 @@ enum class site {
     sweep,        // in the middle of a sweep, half the old slots expunged
     waypoint_delete,  // deleting a waypoint: after marking it dead, before freezing it
     step,         // a walk's step: after reading cur->next, before protecting and validating the successor
+    plain_yield,  // an iteration at a plain entry: after the load that shows it live, before it is yielded
 };
-inline constexpr int site_count = 9;
+inline constexpr int site_count = 10;
 
 #ifdef SINK_STALL_POINTS
 using hook_type = void (*)(site) noexcept;
