@@ -194,8 +194,10 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
             // rounds iterators (which copy themselves, executor.hpp)
             case stall_site::iterate: e.walk(round % 2 == 0); break;
             // frozen at the first plain entry a walk yields, after the load
-            // that showed it live
-            case stall_site::plain_yield: e.walk(round % 2 == 0); break;
+            // that showed it live (plain_yield) or after reading its next,
+            // before protecting its successor (plain_front)
+            case stall_site::plain_yield:
+            case stall_site::plain_front: e.walk(round % 2 == 0); break;
         }
         stall::set_staller(false);
         staller_done.store(true, std::memory_order_relaxed);

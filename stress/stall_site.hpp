@@ -22,9 +22,10 @@ enum class stall_site {
     waypoint_delete,
     step,
     plain_yield,
+    plain_front,
     iterate,  // the harness's own: always last
 };
-inline constexpr std::size_t stall_site_count = 11;
+inline constexpr std::size_t stall_site_count = 12;
 
 constexpr stall_site from_map_site(sink::detail::stall::site s) noexcept {
     return static_cast<stall_site>(static_cast<int>(s));  // same order; checked in stall.cpp

@@ -21,6 +21,8 @@
 //                                 (UNHELPED_WAYPOINT_DELETE)
 //   step_held                     item 1: a step from a live node re-reads its
 //                                 next (SKIP_STEP_VALIDATION)
+//   plain_front_held              the same for a plain yield's protection of
+//                                 its successor (SKIP_FRONT_VALIDATION)
 //   iterator_copy_free[_postfix]  the copies of item 10 under the random
 //                                 scheduler alone (no fault build: it never
 //                                 finds the schedule, see below)
@@ -589,6 +591,49 @@ struct step_held : rl::test_suite<step_held, 2>, review_fixture {
     }
 };
 
+// The same for a plain yield (map_core::stamp_part_front): the list is
+// 10 -> 266 -> 30, where 266 collides with 10 (10 is its group's plain
+// entry, 266 its stamped part's front). Thread 0 walks, and is held at 10
+// after reading 10->next and before protecting 266, which the yield must
+// stamp; thread 1 erases 266 (a cut retires it) and exits (its scan frees
+// 266). Thread 0 must see that 10->next changed and not touch 266. (A
+// plain successor would do too, but its order is a plain field, which
+// Relacy does not watch: the stamp is an atomic it does.)
+struct plain_front_held : rl::test_suite<plain_front_held, 2>, review_fixture {
+    stall_plan plan;
+    yield_log seen;
+
+    void before() {
+        setup_quiet();
+        prefill(10, 1);
+        prefill(266, 2);
+        prefill(30, 3);
+        seen = yield_log{};
+        plan.arm(0, site::plain_front);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            map->range([this](const int& k, const value&) {
+                seen.add(k);
+                return true;
+            });
+        } else {
+            plan.held.wait();
+            events.run(*map, op_kind::erase, 266);
+            thread_done();  // the scan that frees 266
+            plan.resume.open();
+        }
+        plan.done(index);
+        thread_done();
+    }
+    void after() {
+        RL_ASSERT(plan.stopped());
+        plan.disarm();
+        RL_ASSERT(seen.times(10) == 1 && seen.times(30) == 1 && seen.times(266) == 0);
+        check_and_teardown();
+    }
+};
+
 // ---- running ------------------------------------------------------------------------------
 
 // The fault switches of detail/fault.hpp that these scenarios exist for.
@@ -598,8 +643,9 @@ constexpr bool clock_fault = d::fault::frozen_clock;
 constexpr bool waypoint_fault = d::fault::unhelped_waypoint_delete;
 constexpr bool step_fault = d::fault::skip_step_validation;
 constexpr bool position_fault = d::fault::clock_after_validation;
+constexpr bool front_fault = d::fault::skip_front_validation;
 constexpr bool fault_build =
-    handoff_fault || stamp_fault || clock_fault || waypoint_fault || step_fault || position_fault;
+    handoff_fault || stamp_fault || clock_fault || waypoint_fault || step_fault || position_fault || front_fault;
 
 struct entry {
     const char* name;
@@ -711,6 +757,7 @@ int main(int argc, char** argv) {
         // counts); the fault's endless retry is reported at the limit.
         {"waypoint_delete_held", &run<waypoint_delete_held>, 100000, 6000, waypoint_fault},
         {"step_held", &run<step_held>, 100000, 0, step_fault},
+        {"plain_front_held", &run<plain_front_held>, 20000, 0, front_fault},
     };
     bool ok = true;
     bool all_reported = true;

@@ -181,5 +181,11 @@ inline constexpr bool succ_unprotected = true;  // an insert lets its successor'
 inline constexpr bool succ_unprotected = false;
 #endif
 
+#ifdef SINK_FAULT_SKIP_FRONT_VALIDATION
+inline constexpr bool skip_front_validation = true;  // a plain yield trusts its first read of the entry's next when it protects the successor
+#else
+inline constexpr bool skip_front_validation = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE

@@ -342,9 +342,10 @@ public:
     // c.cur's next changed meanwhile.
     bool stamp_part_front(cursor& c) const noexcept {
         node* y = target<types>(c.cur_link);
+        stall::at(stall::site::plain_front);
         c.hp_next.reset_protection(y);
         // c.cur still live with the same next: y is in the list, protected.
-        if (c.cur->next.load(mo_acquire) != c.cur_link) {
+        if (!fault::skip_front_validation && c.cur->next.load(mo_acquire) != c.cur_link) {
             c.hp_next.reset_protection(nullptr);
             return false;
         }

@@ -28,8 +28,9 @@ enum class site {
     waypoint_delete,  // deleting a waypoint: after marking it dead, before freezing it
     step,         // a walk's step: after reading cur->next, before protecting and validating the successor
     plain_yield,  // an iteration at a plain entry: after the load that shows it live, before it is yielded
+    plain_front,  // an iteration at a plain entry: after reading its next, before protecting and validating the successor
 };
-inline constexpr int site_count = 10;
+inline constexpr int site_count = 11;
 
 #ifdef SINK_STALL_POINTS
 using hook_type = void (*)(site) noexcept;
