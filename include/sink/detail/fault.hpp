@@ -187,5 +187,31 @@ inline constexpr bool skip_front_validation = true;  // a plain yield trusts its
 inline constexpr bool skip_front_validation = false;
 #endif
 
+// ---- the node pool (docs/proposals/node-pools.md, sections 4 and 5) ----
+
+#ifdef SINK_FAULT_RELAXED_REMOTE_PUSH
+inline constexpr bool relaxed_remote_push = true;  // a free's push does not release the slot's link and contents
+#else
+inline constexpr bool relaxed_remote_push = false;
+#endif
+
+#ifdef SINK_FAULT_UNOWN_WITHOUT_CAS
+inline constexpr bool unown_without_cas = true;  // giving a block up stores "detached" over frees pushed meanwhile
+#else
+inline constexpr bool unown_without_cas = false;
+#endif
+
+#ifdef SINK_FAULT_TOUCH_AFTER_PUSH
+inline constexpr bool touch_after_push = true;  // a free that did not claim its block still reads the block's header
+#else
+inline constexpr bool touch_after_push = false;
+#endif
+
+#ifdef SINK_FAULT_HEAP_WITHOUT_CAS
+inline constexpr bool heap_without_cas = true;  // a heap is taken by a load and a store, not a CAS
+#else
+inline constexpr bool heap_without_cas = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE

@@ -1,0 +1,438 @@
+// The node pool on its own (include/sink/detail/node_pool.hpp): slots from
+// aligned blocks, frees from any thread, blocks returned to the allocator
+// they came from, the pool destroyed by the free of its last slot.
+#include "sink/detail/node_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <memory_resource>
+#include <mutex>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using sink::detail::node_pool;
+using sink::detail::node_pool_base;
+using sink::detail::pool_class_spec;
+using sink::detail::pool_frame_size;
+
+// What a set of allocator copies handed out and took back. Copies compare
+// equal only if they share an arena, so the allocator is stateful.
+struct arena {
+    std::atomic<std::int64_t> live_allocations{0};
+    std::atomic<std::int64_t> live_bytes{0};
+    std::atomic<std::int64_t> total_allocations{0};
+    std::atomic<std::int64_t> fail_at{-1};  // throw bad_alloc at this total count
+    bool misalign = false;                  // return memory 16 bytes past an aligned address
+};
+
+template <class T>
+struct arena_allocator {
+    using value_type = T;
+    using is_always_equal = std::false_type;
+    arena* a;
+    explicit arena_allocator(arena* a_) noexcept : a(a_) {}
+    template <class U>
+    arena_allocator(const arena_allocator<U>& o) noexcept : a(o.a) {}  // NOLINT: converting, as allocators are
+
+    T* allocate(std::size_t n) {
+        const std::int64_t k = a->total_allocations.fetch_add(1);
+        if (k == a->fail_at.load()) {
+            throw std::bad_alloc();
+        }
+        const std::size_t bytes = n * sizeof(T);
+        void* p = nullptr;
+        if (a->misalign) {
+            auto* raw = static_cast<char*>(::operator new(bytes + 16, std::align_val_t{alignof(T)}));
+            p = raw + 16;
+        } else {
+            p = ::operator new(bytes, std::align_val_t{alignof(T)});
+        }
+        a->live_allocations.fetch_add(1);
+        a->live_bytes.fetch_add(static_cast<std::int64_t>(bytes));
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        a->live_allocations.fetch_sub(1);
+        a->live_bytes.fetch_sub(static_cast<std::int64_t>(n * sizeof(T)));
+        char* raw = reinterpret_cast<char*>(p);
+        if (a->misalign) {
+            raw -= 16;
+        }
+        ::operator delete(raw, std::align_val_t{alignof(T)});
+    }
+    template <class U>
+    bool operator==(const arena_allocator<U>& o) const noexcept {
+        return a == o.a;
+    }
+};
+
+constexpr std::array<pool_class_spec, sink::detail::pool_class_count> classes{
+    {{32, 8}, {40, 8}, {24, 8}}};
+
+using arena_pool = node_pool<arena_allocator<std::byte>>;
+
+// A slot's first and last bytes carry its owner's mark while it is allocated.
+void mark(void* s, std::uint32_t size, std::uint64_t v) {
+    std::memcpy(s, &v, sizeof v);
+    std::memcpy(static_cast<char*>(s) + size - sizeof v, &v, sizeof v);
+}
+bool has_mark(const void* s, std::uint32_t size, std::uint64_t v) {
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, s, sizeof a);
+    std::memcpy(&b, static_cast<const char*>(s) + size - sizeof b, sizeof b);
+    return a == v && b == v;
+}
+
+TEST(NodePool, SlotsAreDistinctAlignedAndInsideTheirBlock) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    std::set<std::uintptr_t> seen;
+    std::vector<void*> slots;
+    for (unsigned cls = 0; cls < 3; ++cls) {
+        for (int i = 0; i < 2000; ++i) {
+            void* s = pool->allocate(cls);
+            const auto a = reinterpret_cast<std::uintptr_t>(s);
+            ASSERT_EQ(a % 8, 0u);
+            ASSERT_TRUE(seen.insert(a).second) << "a slot handed out twice";
+            ASSERT_EQ(sink::detail::block_of(s)->size_class, cls);
+            // A slot never straddles a frame, and never overlaps a frame's
+            // first word (the block pointer).
+            const auto frame = a & ~(pool_frame_size - 1);
+            ASSERT_GE(a, frame + sizeof(void*));
+            ASSERT_LE(a + classes[cls].size, frame + pool_frame_size);
+            mark(s, classes[cls].size, a);
+            slots.push_back(s);
+        }
+    }
+    for (void* s : slots) {
+        const auto a = reinterpret_cast<std::uintptr_t>(s);
+        ASSERT_TRUE(has_mark(s, pool->slot_size(sink::detail::block_of(s)->size_class), a));
+    }
+    for (void* s : slots) {
+        node_pool_base::deallocate(s);
+    }
+    pool->trim();
+    EXPECT_EQ(pool->block_count(), 0u);
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+TEST(NodePool, FreedSlotsAreReusedBeforeNewMemory) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    std::vector<void*> first;
+    for (int i = 0; i < 100; ++i) {
+        first.push_back(pool->allocate(0));
+    }
+    const std::size_t blocks = pool->block_count();
+    for (void* s : first) {
+        node_pool_base::deallocate(s);
+    }
+    std::set<void*> again;
+    for (int i = 0; i < 100; ++i) {
+        again.insert(pool->allocate(0));
+    }
+    EXPECT_EQ(again, std::set<void*>(first.begin(), first.end()));
+    EXPECT_EQ(pool->block_count(), blocks);
+    for (void* s : again) {
+        node_pool_base::deallocate(s);
+    }
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+TEST(NodePool, SlotsFreedByAnotherThreadAreCollected) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    std::vector<void*> slots;
+    for (int i = 0; i < 50; ++i) {
+        slots.push_back(pool->allocate(0));
+    }
+    const std::size_t blocks = pool->block_count();
+    std::thread([&] {
+        for (void* s : slots) {
+            node_pool_base::deallocate(s);
+        }
+    }).join();
+    std::set<void*> again;
+    for (int i = 0; i < 50; ++i) {
+        again.insert(pool->allocate(0));
+    }
+    EXPECT_EQ(again, std::set<void*>(slots.begin(), slots.end()));
+    EXPECT_EQ(pool->block_count(), blocks);
+    for (void* s : again) {
+        node_pool_base::deallocate(s);
+    }
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+// Blocks the heap gave up (exhausted) are detached; the free of a detached
+// block's last slot returns it, with no trim.
+TEST(NodePool, TheLastFreeIntoADetachedBlockReturnsIt) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    std::vector<void*> slots;
+    for (int i = 0; i < 5000; ++i) {
+        slots.push_back(pool->allocate(0));
+    }
+    const std::size_t blocks = pool->block_count();
+    ASSERT_GT(blocks, 3u);
+    std::thread([&] {
+        for (void* s : slots) {
+            node_pool_base::deallocate(s);
+        }
+    }).join();
+    // Left: the heap's active block (its frees wait for its owner) and the
+    // blocks listed for reuse, at most pool_listed_cap.
+    EXPECT_LE(pool->block_count(), 1u + sink::detail::pool_listed_cap);
+    pool->trim();
+    EXPECT_EQ(pool->block_count(), 0u);
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+// The owner closes the pool while slots are still allocated (retired nodes
+// in other threads' batches): the last free returns the last block and
+// destroys the pool, through the allocator copy the pool kept.
+TEST(NodePool, AClosedPoolIsDestroyedByItsLastFree) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    std::vector<void*> slots;
+    for (int i = 0; i < 1000; ++i) {
+        slots.push_back(pool->allocate(i % 3));
+    }
+    pool->close();
+    EXPECT_GT(ar.live_allocations.load(), 1);
+    std::thread([&] {
+        for (void* s : slots) {
+            node_pool_base::deallocate(s);
+        }
+    }).join();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+    EXPECT_EQ(ar.live_bytes.load(), 0);
+}
+
+TEST(NodePool, AnEmptyPoolHoldsNoBlock) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    EXPECT_EQ(pool->block_count(), 0u);
+    EXPECT_EQ(ar.live_allocations.load(), 1);  // the pool object
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+TEST(NodePool, AFailedBlockAllocationLeavesThePoolUsable) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    std::vector<void*> slots;
+    // Fill the first block, then fail the next block's allocation.
+    for (int i = 0; i < 100; ++i) {
+        slots.push_back(pool->allocate(0));
+    }
+    const std::size_t blocks = pool->block_count();
+    ar.fail_at = ar.total_allocations.load();
+    bool threw = false;
+    try {
+        for (int i = 0; i < 1000; ++i) {
+            slots.push_back(pool->allocate(0));
+        }
+    } catch (const std::bad_alloc&) {
+        threw = true;
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_GE(pool->block_count(), blocks);
+    for (int i = 0; i < 1000; ++i) {
+        slots.push_back(pool->allocate(0));  // the allocator works again
+    }
+    for (void* s : slots) {
+        node_pool_base::deallocate(s);
+    }
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+TEST(NodePool, AnAllocatorThatIgnoresAlignmentIsAlignedFor) {
+    arena ar;
+    ar.misalign = true;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    std::vector<void*> slots;
+    for (int i = 0; i < 3000; ++i) {
+        void* s = pool->allocate(1);
+        mark(s, 40, static_cast<std::uint64_t>(i));
+        slots.push_back(s);
+    }
+    for (int i = 0; i < 3000; ++i) {
+        ASSERT_TRUE(has_mark(slots[i], 40, static_cast<std::uint64_t>(i)));
+        node_pool_base::deallocate(slots[i]);
+    }
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+// Threads allocate, hand slots to each other, and free what they were
+// handed; each slot carries its allocator's mark while allocated, so a slot
+// handed out twice at once, or reused before its free, shows as a wrong mark.
+template <class Pool, class Alloc>
+void exchange_slots(Pool* pool, unsigned threads, int rounds) {
+    constexpr int batch = 64;
+    std::vector<std::atomic<void*>> mailbox(threads * batch);
+    std::atomic<int> bad{0};
+    std::vector<std::thread> ts;
+    for (unsigned t = 0; t < threads; ++t) {
+        ts.emplace_back([&, t] {
+            std::mt19937 rng(t + 1);
+            for (int r = 0; r < rounds; ++r) {
+                const unsigned cls = rng() % 3;
+                const std::uint32_t size = pool->slot_size(cls);
+                void* s = pool->allocate(cls);
+                const std::uint64_t m = (std::uint64_t{t} << 48) | static_cast<std::uint64_t>(r);
+                mark(s, size, m);
+                void* other = mailbox[rng() % mailbox.size()].exchange(s);
+                if (other != nullptr) {
+                    const std::uint32_t osize = pool->slot_size(sink::detail::block_of(other)->size_class);
+                    std::uint64_t om = 0;
+                    std::memcpy(&om, other, sizeof om);
+                    if (!has_mark(other, osize, om)) {
+                        bad.fetch_add(1);
+                    }
+                    node_pool_base::deallocate(other);
+                }
+            }
+        });
+    }
+    for (auto& th : ts) {
+        th.join();
+    }
+    for (auto& box : mailbox) {
+        if (void* s = box.exchange(nullptr)) {
+            node_pool_base::deallocate(s);
+        }
+    }
+    EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(NodePool, ThreadsExchangingSlotsNeverShareOne) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    exchange_slots<arena_pool, arena_allocator<std::byte>>(pool, 4, 20000);
+    pool->trim();
+    EXPECT_EQ(pool->block_count(), 0u);
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+// More threads than a chunk has heaps: some allocations find every heap
+// busy and append a chunk.
+TEST(NodePool, ManyThreadsAtOnceGetHeapsOfTheirOwn) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    exchange_slots<arena_pool, arena_allocator<std::byte>>(pool, 12, 3000);
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+
+// A memory resource that counts what is outstanding.
+class counting_resource : public std::pmr::memory_resource {
+public:
+    std::atomic<std::int64_t> live{0};
+
+private:
+    void* do_allocate(std::size_t bytes, std::size_t align) override {
+        live.fetch_add(1);
+        return ::operator new(bytes, std::align_val_t{align});
+    }
+    void do_deallocate(void* p, std::size_t, std::size_t align) override {
+        live.fetch_sub(1);
+        ::operator delete(p, std::align_val_t{align});
+    }
+    bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
+};
+
+TEST(NodePool, EverythingGoesBackToAPmrResource) {
+    counting_resource resource;
+    using pmr_pool = node_pool<std::pmr::polymorphic_allocator<std::byte>>;
+    auto* pool = pmr_pool::create(std::pmr::polymorphic_allocator<std::byte>(&resource), classes);
+    exchange_slots<pmr_pool, std::pmr::polymorphic_allocator<std::byte>>(pool, 3, 5000);
+    std::vector<void*> left;
+    for (int i = 0; i < 500; ++i) {
+        left.push_back(pool->allocate(i % 3));
+    }
+    pool->close();
+    EXPECT_GT(resource.live.load(), 0);
+    std::thread([&] {
+        for (void* s : left) {
+            node_pool_base::deallocate(s);
+        }
+    }).join();
+    EXPECT_EQ(resource.live.load(), 0);
+}
+
+// A std::pmr resource: every block goes back to the resource it came from,
+// from whichever thread frees its last slot, and the resource outlives the
+// pool.
+TEST(NodePool, BlocksGoBackToTheirPmrResource) {
+    std::pmr::synchronized_pool_resource resource;
+    using pmr_pool = node_pool<std::pmr::polymorphic_allocator<std::byte>>;
+    auto* pool = pmr_pool::create(std::pmr::polymorphic_allocator<std::byte>(&resource), classes);
+    EXPECT_EQ(pool->get_allocator().resource(), &resource);
+    exchange_slots<pmr_pool, std::pmr::polymorphic_allocator<std::byte>>(pool, 3, 5000);
+    std::vector<void*> left;
+    for (int i = 0; i < 500; ++i) {
+        left.push_back(pool->allocate(0));
+    }
+    pool->close();
+    std::thread([&] {
+        for (void* s : left) {
+            node_pool_base::deallocate(s);
+        }
+    }).join();
+}
+
+#ifdef SINK_POOL_POISON
+// Under ASan a free slot is poisoned, its link included (the pool unpoisons
+// the link only while it reads or writes it), and so is never-used space: a
+// stale access to a slot is reported wherever it lands, until the slot is
+// handed out again.
+TEST(NodePoolAsan, FreeSlotsArePoisonedAllocatedOnesAreNot) {
+    arena ar;
+    auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
+    void* a = pool->allocate(0);
+    void* b = pool->allocate(0);
+    EXPECT_EQ(__asan_region_is_poisoned(a, 32), nullptr);
+    EXPECT_TRUE(__asan_address_is_poisoned(static_cast<char*>(b) + 32));  // never used yet
+    std::thread([&] {
+        node_pool_base::deallocate(a);
+        node_pool_base::deallocate(b);
+    }).join();
+    EXPECT_TRUE(__asan_address_is_poisoned(a));
+    EXPECT_TRUE(__asan_address_is_poisoned(static_cast<char*>(a) + 31));
+    void* c = pool->allocate(0);  // collects both, hands one out
+    void* still_free = c == a ? b : a;
+    EXPECT_EQ(__asan_region_is_poisoned(c, 32), nullptr);
+    EXPECT_TRUE(__asan_address_is_poisoned(still_free));
+    EXPECT_TRUE(__asan_address_is_poisoned(static_cast<char*>(still_free) + 24));
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            volatile char x = *static_cast<volatile char*>(still_free);
+            (void)x;
+        },
+        "use-after-poison");
+    node_pool_base::deallocate(c);
+    pool->close();
+    EXPECT_EQ(ar.live_allocations.load(), 0);
+}
+#endif
+
+}  // namespace
