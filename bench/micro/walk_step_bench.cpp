@@ -163,12 +163,13 @@ BENCHMARK(BM_MapLoad)
 // frees it.
 struct private_list {
     std::vector<node*> in_list_order;  // head, K entries, tail
+    sink::detail::node_pool_base* pool = types::make_pool();  // as a map's nodes
 
     private_list(std::size_t k, bool shuffled) {
         std::vector<node*> allocated;
         allocated.reserve(k + 2);
         for (std::size_t i = 0; i < k + 2; ++i) {
-            allocated.push_back(types::make_entry(2 * i + 1, std::piecewise_construct, std::forward_as_tuple(i),
+            allocated.push_back(types::make_entry(pool, 2 * i + 1, std::piecewise_construct, std::forward_as_tuple(i),
                                                   std::forward_as_tuple(i)));
         }
         in_list_order = allocated;
@@ -188,6 +189,9 @@ struct private_list {
     ~private_list() {
         for (node* n : in_list_order) {
             types::destroy(n);
+        }
+        if (pool != nullptr) {
+            pool->close();
         }
     }
     node* head() const noexcept { return in_list_order.front(); }

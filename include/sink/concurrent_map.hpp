@@ -429,7 +429,7 @@ public:
     /// it inserted.
     bool insert(const value_type& value) {
         const std::uint64_t order = core_.order_of(value.first);
-        return insert_absent(value.first, order, [&](std::uint64_t kind) { return types::make_entry(kind, value); });
+        return insert_absent(value.first, order, [&](std::uint64_t kind) { return types::make_entry(core_.pool(), kind, value); });
     }
     /// Inserts each element of [first, last) whose key is not present (as
     /// insert(*it), one after the other; not atomic as a whole). Returns the
@@ -451,7 +451,7 @@ public:
     /// its key is present. Returns true if it inserted.
     bool insert(value_type&& value) {
         const std::uint64_t order = core_.order_of(value.first);
-        return insert_absent(value.first, order, [&](std::uint64_t kind) { return types::make_entry(kind, std::move(value)); });
+        return insert_absent(value.first, order, [&](std::uint64_t kind) { return types::make_entry(core_.pool(), kind, std::move(value)); });
     }
     /// Inserts the pair made from `value` unless its key is present: the
     /// same as emplace(std::forward<P>(value)).
@@ -862,8 +862,8 @@ private:
     // A new node of `key` (hashed to `order` by the caller, once per call)
     // with the value built from `value_args`.
     template <class K, class... Args>
-    static entry* make(std::uint64_t order, K&& key, Args&&... value_args) {
-        return types::make_entry(order, std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
+    entry* make(std::uint64_t order, K&& key, Args&&... value_args) {
+        return types::make_entry(core_.pool(), order, std::piecewise_construct, std::forward_as_tuple(std::forward<K>(key)),
                                  std::forward_as_tuple(std::forward<Args>(value_args)...));
     }
 

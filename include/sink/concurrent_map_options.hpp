@@ -55,6 +55,10 @@ struct concurrent_map_stats {
     std::uint64_t compactions = 0;     ///< frozen runs cut out
     std::uint64_t nodes_retired = 0;   ///< nodes handed to the hazard-pointer domain
     std::uint64_t waypoints_created = 0;  ///< waypoints ever linked into the list
+    /// Bytes of the pool blocks that hold the map's nodes (0 when the
+    /// library is built with SINK_NODE_POOL=0): live nodes, retired nodes
+    /// not yet freed, and free slots.
+    std::size_t node_pool_bytes = 0;
 };
 
 /// The result of concurrent_map::verify(): empty `problem` when every

@@ -73,7 +73,30 @@ struct placed_hash {
     }
 };
 
+#if SINK_NODE_POOL
+// Built with SINK_NODE_POOL=1 (the `pool` variants): the nodes come from the
+// map's pool, whose blocks come from Relacy's heap through this allocator,
+// so a block never returned is a leak Relacy reports.
+template <class T>
+struct model_allocator {
+    using value_type = T;
+    model_allocator() = default;
+    template <class U>
+    model_allocator(const model_allocator<U>&) noexcept {}  // NOLINT: converting, as allocators are
+    T* allocate(std::size_t n) { return static_cast<T*>(d::allocate_bytes(n * sizeof(T), alignof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { d::deallocate_bytes(p, n * sizeof(T), alignof(T)); }
+    template <class U>
+    bool operator==(const model_allocator<U>&) const noexcept {
+        return true;
+    }
+};
+using map_type =
+    sink::concurrent_map<int, value, placed_hash, std::equal_to<int>, model_allocator<std::pair<const int, value>>>;
+static_assert(d::map_types<int, value, model_allocator<std::pair<const int, value>>>::uses_node_pool,
+              "the pool variants must run on the pool");
+#else
 using map_type = sink::concurrent_map<int, value, placed_hash>;
+#endif
 
 // Knobs for a tiny map that grows, shrinks and compacts at once.
 inline sink::concurrent_map_options tiny_options(sink::hazard_pointer_domain& domain) {

@@ -43,3 +43,17 @@
 #ifndef SINK_HAZARD_POINTER_EAGER
 #define SINK_HAZARD_POINTER_EAGER 0
 #endif
+
+// Nodes from per-map pools (detail/node_pool.hpp); 0: one allocation per
+// node through the map's allocator (a reference build for A/B measurements
+// and for tools that track each allocation). Must be the same in every
+// translation unit. The Relacy scenarios of the map run with 0 by default,
+// so that a node freed early is memory Relacy sees freed; the pool has its
+// own scenarios, and one map scenario runs on it (tests/relacy).
+#ifndef SINK_NODE_POOL
+#if defined(SINK_ATOMICS_RELACY)
+#define SINK_NODE_POOL 0
+#else
+#define SINK_NODE_POOL 1
+#endif
+#endif

@@ -213,5 +213,11 @@ inline constexpr bool heap_without_cas = true;  // a heap is taken by a load and
 inline constexpr bool heap_without_cas = false;
 #endif
 
+#ifdef SINK_FAULT_SKIP_POOL_TRIM
+inline constexpr bool skip_pool_trim = true;  // shrinks and clear() leave the pool's idle blocks as they are
+#else
+inline constexpr bool skip_pool_trim = false;
+#endif
+
 }  // namespace detail::fault
 SINK_END_NAMESPACE

@@ -51,16 +51,20 @@ public:
           options_(checked(options)),
           domain_(options.domain != nullptr ? options.domain : &hazard_pointer_default_domain()),
           seed_(options.seed != 0 ? options.seed : fresh_seed(this)) {
-        end_ = types::make_waypoint(end_order, 1);
+        pool_ = types::make_pool();  // first: nothing else to undo if it throws
         try {
-            start_ = types::make_waypoint(0, 1);
+            end_ = types::make_sentinel(end_order);
+            start_ = types::make_sentinel(0);
             start_->next.store(link_to<types>(end_), mo_relaxed);
             current_.store(table::make(0, start_), mo_relaxed);
         } catch (...) {
             if (start_ != nullptr) {
-                types::destroy(start_);
+                types::destroy_sentinel(start_);
             }
-            destroy_sentinel(end_);
+            if (end_ != nullptr) {
+                types::destroy_sentinel(end_);
+            }
+            close_pool();
             throw;
         }
     }
@@ -77,14 +81,21 @@ public:
             types::destroy(n);
             n = after;
         }
-        types::destroy(start_);
-        destroy_sentinel(end_);
+        types::destroy_sentinel(start_);
+        types::destroy_sentinel(end_);
         table* t = current_.load(mo_relaxed);
         if (table* old = t->old.load(mo_relaxed)) {
             table::destroy(old);  // a sweep that never finished (a thread died in it)
         }
         table::destroy(t);
+        // Nodes retired earlier may still wait in other threads' batches:
+        // their pool blocks stay until the last of them is freed, and that
+        // free destroys the pool (node_pool.hpp, "Lifetime").
+        close_pool();
     }
+
+    // Where this map's nodes come from (nullptr: one allocation each).
+    node_pool_base* pool() const noexcept { return pool_; }
 
 #if !defined(NDEBUG) && !defined(SINK_ATOMICS_RELACY)
     // Whether a hazard slot publishes an entry still in the list (debug
@@ -129,6 +140,7 @@ public:
         swap(seed_, other.seed_);
         swap(start_, other.start_);
         swap(end_, other.end_);
+        swap(pool_, other.pool_);
         auto swap_atomic = [](auto& a, auto& b) noexcept {
             const auto mine = a.load(mo_relaxed);
             a.store(b.load(mo_relaxed), mo_relaxed);
@@ -228,7 +240,7 @@ public:
                     fresh.reset(make(kind));
                 } else if (fresh.get()->order != kind &&
                            !(d == decision::insert && is_stamped_order(fresh.get()->order))) {
-                    fresh.reset(types::rekind(fresh.get(), kind));  // made for a state that changed
+                    fresh.reset(types::rekind(pool_, fresh.get(), kind));  // made for a state that changed
                 }
                 if (d == decision::replace ? replace_live(c, fresh.get()) : insert_new(c, fresh.get())) {
                     fresh.release();
@@ -401,6 +413,7 @@ public:
         } catch (...) {
             // Every entry is erased already; the table just stays as large.
         }
+        trim_pool();
     }
 
     std::size_t size() const noexcept {
@@ -437,6 +450,7 @@ public:
         }
         s.grows = grows_.load(mo_relaxed);
         s.shrinks = shrinks_.load(mo_relaxed);
+        s.node_pool_bytes = pool_ != nullptr ? pool_->bytes_held() : 0;
         s.compactions = static_cast<std::uint64_t>(compactions_.sum());
         s.nodes_retired = static_cast<std::uint64_t>(retired_.sum());
         s.waypoints_created = static_cast<std::uint64_t>(waypoints_created_.sum());
@@ -478,7 +492,12 @@ private:
         const std::uint64_t s = mix64(reinterpret_cast<std::uintptr_t>(self) ^ mix64(n + 0x9e3779b97f4a7c15ULL));
         return s != 0 ? s : 1;
     }
-    static void destroy_sentinel(waypoint* w) noexcept { types::destroy_waypoint(w); }
+    void close_pool() noexcept {
+        if (pool_ != nullptr) {
+            pool_->close();
+            pool_ = nullptr;
+        }
+    }
 
     unsigned current_width() const {
         hazard_pointer hp = make_hazard_pointer(*domain_);
@@ -644,7 +663,7 @@ private:
                     compact = true;
                     continue;
                 }
-                waypoint* fresh = types::make_waypoint(order);
+                waypoint* fresh = types::make_waypoint(pool_, order);
                 node* succ = c.insert_succ();
                 fresh->next.store(link_to<types>(succ), mo_relaxed);
                 // Protect it before it becomes reachable: from the moment it is
@@ -1041,6 +1060,20 @@ private:
             // No slot of `old` holds anything, current_ and t->old no longer
             // point at it: only hazard pointers can, and retire respects them.
             old->retire(map_table_deleter<types>(), *domain_);
+            if (t->width < old->width) {
+                trim_pool();
+            }
+        }
+    }
+
+    // After a shrink or a clear: the pool gives back the blocks its idle
+    // heaps and listed stack hold with no live node, and detaches the
+    // others, so that the free of their last node returns them. Without it
+    // blocks that no allocation comes to use again would stay with the map
+    // after an erase-everything phase. Lock-free (busy heaps are skipped).
+    void trim_pool() const noexcept {
+        if (pool_ != nullptr && !fault::skip_pool_trim) {
+            pool_->trim();
         }
     }
 
@@ -1095,6 +1128,7 @@ private:
     concurrent_map_options options_;
     hazard_pointer_domain* domain_;
     std::uint64_t seed_;
+    node_pool_base* pool_ = nullptr;  // owned: closed by the destructor
     waypoint* start_ = nullptr;
     waypoint* end_ = nullptr;
     mutable atomic<table*> current_{nullptr};

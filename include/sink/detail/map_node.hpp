@@ -2,6 +2,7 @@
 // freezes them. See docs/design.md for the structure and its invariants.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "sink/detail/atomic.hpp"
+#include "sink/detail/node_pool.hpp"
 #include "sink/hazard_pointer.hpp"
 
 SINK_BEGIN_NAMESPACE
@@ -179,54 +181,105 @@ struct map_types {
         return has_plain_entries && may_be_plain ? base : stamped_order(base);
     }
 
+    // Where nodes come from: a per-map pool (detail/node_pool.hpp), one
+    // class per node kind, or, with SINK_NODE_POOL=0 or a node larger or
+    // more aligned than a pool slot can be, one allocation per node through
+    // the allocator. The sentinels always come from the allocator, so an empty
+    // map holds no pool block.
+    static constexpr bool uses_node_pool = SINK_NODE_POOL != 0 && alignof(stamped_entry) <= pool_max_align &&
+                                           alignof(waypoint) <= pool_max_align &&
+                                           sizeof(stamped_entry) <= pool_max_slot_size;
+    static constexpr unsigned entry_class = 0, stamped_entry_class = 1, waypoint_class = 2;
+    static constexpr std::array<pool_class_spec, pool_class_count> pool_classes{{
+        {static_cast<std::uint32_t>(sizeof(entry)), static_cast<std::uint32_t>(alignof(entry))},
+        {static_cast<std::uint32_t>(sizeof(stamped_entry)), static_cast<std::uint32_t>(alignof(stamped_entry))},
+        {static_cast<std::uint32_t>(sizeof(waypoint)), static_cast<std::uint32_t>(alignof(waypoint))},
+    }};
+    using pool_type = node_pool<Allocator>;
+    // The map's pool, or nullptr when nodes do not come from one.
+    static node_pool_base* make_pool() {
+        if constexpr (uses_node_pool) {
+            return pool_type::create(Allocator(), pool_classes);
+        } else {
+            return nullptr;
+        }
+    }
+
     // Allocates and constructs an entry of `order`'s kind; throws whatever
     // the allocator or the key/value constructors throw, and then leaks
     // nothing.
     template <class... Args>
-    static entry* make_entry(std::uint64_t order, Args&&... args) {
+    static entry* make_entry(node_pool_base* pool, std::uint64_t order, Args&&... args) {
         if (is_stamped_order(order)) {
-            return make<stamped_entry, stamped_entry_allocator>(order, std::forward<Args>(args)...);
+            return make<stamped_entry, stamped_entry_allocator>(pool, stamped_entry_class, order,
+                                                                std::forward<Args>(args)...);
         }
-        return make<entry, entry_allocator>(order, std::forward<Args>(args)...);
+        return make<entry, entry_allocator>(pool, entry_class, order, std::forward<Args>(args)...);
     }
     // A node like `e` (never published) in the kind of `order` (same base).
     // Copies the key, moves the value; on an exception e is unchanged.
-    static entry* rekind(entry* e, std::uint64_t order) {
+    static entry* rekind(node_pool_base* pool, entry* e, std::uint64_t order) {
         if constexpr (has_plain_entries) {
-            entry* fresh = make_entry(order, std::piecewise_construct, std::forward_as_tuple(e->value.first),
+            entry* fresh = make_entry(pool, order, std::piecewise_construct, std::forward_as_tuple(e->value.first),
                                       std::forward_as_tuple(std::move(e->value.second)));
             destroy(e);
             return fresh;
         } else {
+            (void)pool;
             (void)order;
             return e;  // never asked: every entry of these types is stamped
         }
     }
-    static waypoint* make_waypoint(std::uint64_t order, std::uint32_t refs = 0) {
-        return make<waypoint, waypoint_allocator>(order, refs);
+    static waypoint* make_waypoint(node_pool_base* pool, std::uint64_t order, std::uint32_t refs = 0) {
+        return make<waypoint, waypoint_allocator>(pool, waypoint_class, order, refs);
     }
+    // The start and end sentinels: never retired, freed by the map itself.
+    static waypoint* make_sentinel(std::uint64_t order) {
+        return make_unpooled<waypoint, waypoint_allocator>(order, 1u);
+    }
+    static void destroy_sentinel(waypoint* w) noexcept { unmake<waypoint_allocator>(w, /*pooled=*/false); }
+
     // How the hazard-pointer domain frees a retired node: one reclaimer for
     // all nodes of this type (an inline variable: one address per program).
+    // It reaches the node's pool through the node's block, never the map:
+    // it runs on any thread, after the map may be gone.
     static void reclaim_node(const reclaimer&, void* n) noexcept { destroy(static_cast<node*>(n)); }
     static constexpr reclaimer node_reclaimer{&reclaim_node};
 
-    // Frees a node that was never published, or that no thread can reach.
-    // The end sentinel has an odd order but is a waypoint: the map frees it
-    // with destroy_waypoint.
+    // Frees a node (not a sentinel) that was never published, or that no
+    // thread can reach.
     static void destroy(node* n) noexcept {
         if (!is_entry_order(n->order)) {
-            destroy_waypoint(static_cast<waypoint*>(n));
+            unmake<waypoint_allocator>(static_cast<waypoint*>(n), uses_node_pool);
         } else if (is_stamped_order(n->order)) {
-            unmake<stamped_entry_allocator>(static_cast<stamped_entry*>(n));
+            unmake<stamped_entry_allocator>(static_cast<stamped_entry*>(n), uses_node_pool);
         } else {
-            unmake<entry_allocator>(static_cast<entry*>(n));
+            unmake<entry_allocator>(static_cast<entry*>(n), uses_node_pool);
         }
     }
-    static void destroy_waypoint(waypoint* w) noexcept { unmake<waypoint_allocator>(w); }
 
 private:
+    // A node from the pool (which must be the map's, never nullptr, when
+    // uses_node_pool), or from the allocator.
     template <class Node, class NodeAllocator, class... Args>
-    static Node* make(Args&&... args) {
+    static Node* make(node_pool_base* pool, unsigned cls, Args&&... args) {
+        if constexpr (uses_node_pool) {
+            assert(pool != nullptr);
+            void* p = pool->allocate(cls);
+            try {
+                return ::new (p) Node(std::forward<Args>(args)...);
+            } catch (...) {
+                node_pool_base::deallocate(p);  // never published: free at once
+                throw;
+            }
+        } else {
+            (void)pool;
+            (void)cls;
+            return make_unpooled<Node, NodeAllocator>(std::forward<Args>(args)...);
+        }
+    }
+    template <class Node, class NodeAllocator, class... Args>
+    static Node* make_unpooled(Args&&... args) {
         NodeAllocator a;
         Node* p = std::allocator_traits<NodeAllocator>::allocate(a, 1);
         try {
@@ -237,10 +290,14 @@ private:
         }
     }
     template <class NodeAllocator, class Node>
-    static void unmake(Node* p) noexcept {
+    static void unmake(Node* p, bool pooled) noexcept {
         p->~Node();
-        NodeAllocator a;
-        std::allocator_traits<NodeAllocator>::deallocate(a, p, 1);
+        if (pooled) {
+            node_pool_base::deallocate(p);
+        } else {
+            NodeAllocator a;
+            std::allocator_traits<NodeAllocator>::deallocate(a, p, 1);
+        }
     }
 };
 

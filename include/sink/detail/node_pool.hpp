@@ -1,8 +1,8 @@
 // A pool of fixed-size slots for one map's nodes (issue 17, item 2; the design
 // and its alternatives are docs/proposals/node-pools.md).
 //
-// Blocks of 1, 2 or 4 frames of 4 KiB, aligned to a frame, come from the
-// pool's allocator. Frame 0 begins with the block's header, every other frame
+// Blocks of 1, 4, 16 or 64 frames of 4 KiB (larger as the pool holds more),
+// aligned to a frame, come from the pool's allocator. Frame 0 begins with the block's header, every other frame
 // with a pointer to it, so a slot finds its block with a mask and one load:
 // no per-slot header. Each block serves one size class.
 //
@@ -22,11 +22,14 @@
 //
 // Heaps. A map operation that needs a slot takes a heap (one CAS on its
 // `busy` flag, starting from a per-thread hint), pops a slot from the heap's
-// active block of the class, and gives the heap back before any user code
-// runs. A thread holds no pool state between calls: an exiting thread owns
-// nothing, and a thread stalled inside a constructor blocks nobody. If every
-// heap is busy, the thread appends a new chunk of heaps, so allocation never
-// waits for another thread.
+// active block of the class, and gives the heap back before the node's
+// constructor runs. A thread holds no pool state between calls: an exiting
+// thread owns nothing, and a thread stalled inside a constructor blocks
+// nobody. (The allocator itself is called with a heap held, for a new block,
+// or by trim() to return one: a slow allocator makes that heap unavailable
+// meanwhile, and other threads go round it.) If every heap is busy, the
+// thread appends a new chunk of heaps, so allocation never waits for
+// another thread.
 //
 // Lifetime. The pool counts one reference for its owner (the map) and one
 // for each block it holds. The owner calls close() once (no allocation may
@@ -36,11 +39,13 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -82,9 +87,6 @@ struct pool_block {
     static constexpr std::uintptr_t owned_bit = 1;
 
     pool_block* self;  // the frame word: frames 1.. hold the same pointer (immutable)
-    // Freed-slot stack head | owned_bit. Pushes are CASes by any thread; the
-    // owner takes the whole stack with one exchange (collect).
-    atomic<std::uintptr_t> remote;
     node_pool_base* pool;  // immutable
     void* raw;             // what the allocator returned, if the block is not at its start
     std::uint32_t raw_frames;
@@ -98,6 +100,10 @@ struct pool_block {
     var<std::uintptr_t> local_free; // LIFO of free slots, linked through pool_link
     var<std::uintptr_t> bump;       // next never-used slot, 0 when there is none
     var<pool_block*> next_listed;   // link in a heap's partial list or the listed stack
+    // Freed-slot stack head | owned_bit. Pushes are CASes by any thread; the
+    // owner takes the whole stack with one exchange (collect). On a cache
+    // line of its own: remote frees do not take the owner's line away.
+    alignas(cache_line_size) atomic<std::uintptr_t> remote;
 };
 
 inline pool_block* block_of(const void* slot) noexcept {
@@ -107,8 +113,8 @@ inline pool_block* block_of(const void* slot) noexcept {
 
 // A heap: per class, the block it allocates from and a list of partly free
 // blocks. Fields are read and written only by the thread whose CAS set busy.
-struct pool_heap {
-    pool_heap() {
+struct pool_heap_fields {
+    pool_heap_fields() {
         for (unsigned cls = 0; cls < pool_class_count; ++cls) {
             active[cls].set(nullptr);
             partial[cls].set(nullptr);
@@ -117,6 +123,12 @@ struct pool_heap {
     atomic<bool> busy{false};
     std::array<var<pool_block*>, pool_class_count> active;
     std::array<var<pool_block*>, pool_class_count> partial;
+};
+// Padded to a multiple of a cache line, not aligned to one (the pool object
+// holds the first heaps, and an allocator need not honour extended
+// alignment): heaps are a line apart, so no two busy flags share a line.
+struct pool_heap : pool_heap_fields {
+    char padding[cache_line_size - sizeof(pool_heap_fields) % cache_line_size];
 };
 
 struct pool_heap_chunk {
@@ -147,8 +159,11 @@ struct pool_class_spec {
     std::uint32_t align = 8;  // at most pool_max_align
 };
 inline constexpr std::size_t pool_max_align = 64;
-// How many partly free blocks a size class keeps listed for reuse.
-inline constexpr std::size_t pool_listed_cap = 4;
+// The largest slot: a frame of one-frame blocks holds several.
+inline constexpr std::size_t pool_max_slot_size = 1024;
+// How many partly free blocks a heap keeps for a size class; the rest of
+// what it takes from the listed stack goes back there, for other heaps.
+inline constexpr unsigned pool_partial_cap = 4;
 
 class node_pool_base {
 public:
@@ -159,6 +174,7 @@ public:
     // Throws std::bad_alloc (or what the allocator throws); then the pool is
     // unchanged but for blocks it keeps for later.
     void* allocate(unsigned cls) {
+        assert(cls < pool_class_count && specs_[cls].size != 0 && "sink: allocation from an unused pool class");
         pool_heap& h = take_heap();
         pool_block* b = h.active[cls].get();
         void* s = nullptr;
@@ -190,9 +206,62 @@ public:
     // Frees a slot of any pool, from any thread, after its object was
     // destroyed. The slot's memory must not be touched afterwards.
     static void deallocate(void* slot) noexcept {
+#ifdef SINK_POOL_POISON
+        block_of(slot)->pool->quarantine(slot);
+#else
+        push_free(slot);
+#endif
+    }
+
+    // Gives back what idle heaps and the listed stack hold: every block with
+    // no allocated slot goes back to the allocator; the others are listed
+    // again (at least an eighth free) or detached (to be claimed by a free
+    // into them). Lock-free: heaps busy in other threads are skipped. Any
+    // thread may call it while the owner has not called close().
+    void trim() noexcept {
+        flush_quarantine();
+        trim_heaps();
+    }
+
+    // The owner's last call: no allocate() or trim() may run concurrently
+    // or follow (trim() holds heaps whose blocks the close could not see,
+    // and the pool may be destroyed as soon as its references drop). Frees
+    // may still arrive from any thread; the last block's return destroys the
+    // pool. After close() the owner must not touch the pool.
+    void close() noexcept {
+        for (unsigned cls = 0; cls < pool_class_count; ++cls) {
+            // acquire: the blocks listed before the close, with their fields.
+            const std::uintptr_t head = listed_[cls].exchange(listed_closed, mo_acquire);
+            settle_list(head == listed_closed ? nullptr : reinterpret_cast<pool_block*>(head));
+        }
+#ifdef SINK_POOL_POISON
+        // seq_cst, against the load in quarantine(): a free that put its
+        // slot in the ring after the flush below sees the flag and takes
+        // its cell out again itself.
+        closed_.store(true, std::memory_order_seq_cst);
+#endif
+        trim();
+        unref();
+    }
+
+    // Blocks currently held (allocated from the allocator and not returned).
+    std::size_t block_count() const noexcept { return refs_.load(mo_relaxed) - 1; }
+    // Their bytes (a recent value: a statistic, not a synchronisation).
+    std::size_t bytes_held() const noexcept { return frames_held_.load(mo_relaxed) * pool_frame_size; }
+
+    std::uint32_t slot_size(unsigned cls) const noexcept { return specs_[cls].size; }
+
+    // ASan builds: frees the slots waiting in the quarantine into their
+    // blocks (else nothing). Any thread, while the pool is not closed.
+    void release_quarantine() noexcept { flush_quarantine(); }
+
+private:
+    // The free proper: pushes the slot onto its block's remote stack.
+    static void push_free(void* slot) noexcept {
         pool_block* const b = block_of(slot);
         const std::uint32_t size = b->slot_size;  // read before the push: b may be gone after it
         std::uintptr_t old = b->remote.load(mo_relaxed);
+        unpoison(slot, sizeof(pool_link));  // poisoned if it comes from the quarantine
         auto* link = ::new (slot) pool_link(0);
         // Linearization point of the free: the CAS. acq_rel on success:
         // release, so that the object's destruction and the link happen
@@ -221,11 +290,8 @@ public:
         b->pool->settle(*b, /*may_list=*/true);  // we claimed a detached block
     }
 
-    // Gives back what idle heaps and the listed stack hold: every block with
-    // no allocated slot goes back to the allocator; the others are detached,
-    // to be returned by the free of their last slot. Lock-free: heaps busy in
-    // other threads are skipped.
-    void trim() noexcept {
+    // trim() without the quarantine.
+    void trim_heaps() noexcept {
         for (pool_heap_chunk* c = &first_chunk_; c != nullptr; c = c->next.load(mo_acquire)) {
             for (pool_heap& h : c->heaps) {
                 bool idle = false;
@@ -235,7 +301,7 @@ public:
                 for (unsigned cls = 0; cls < pool_class_count; ++cls) {
                     if (pool_block* b = h.active[cls].get()) {
                         h.active[cls].set(nullptr);
-                        settle(*b, /*may_list=*/false);
+                        settle(*b, /*may_list=*/true);
                     }
                     settle_list(h.partial[cls].get());
                     h.partial[cls].set(nullptr);
@@ -248,22 +314,43 @@ public:
         }
     }
 
-    // The owner's last call: no allocation may run concurrently or follow.
-    // Frees may still arrive from any thread; the last block's return
-    // destroys the pool. After close() the owner must not touch the pool.
-    void close() noexcept {
-        for (unsigned cls = 0; cls < pool_class_count; ++cls) {
-            // acquire: the blocks listed before the close, with their fields.
-            settle_list(listed_pointer(listed_[cls].exchange(listed_closed, mo_acquire)));
+#ifdef SINK_POOL_POISON
+    // ASan builds keep the last freed slots poisoned in a ring before they
+    // really go back to their blocks, so that a stale access to a node freed
+    // too early is reported even if its slot would have been handed out
+    // again at once. A slot in the ring is still allocated as far as its
+    // block knows, so the block and the pool stay.
+    static constexpr std::size_t quarantine_size = 1024;
+    void quarantine(void* slot) noexcept {
+        poison(slot, block_of(slot)->slot_size);
+        refs_.fetch_add(1, mo_relaxed);  // we may free the slot that holds the pool
+        const std::size_t i = quarantine_next_.fetch_add(1, mo_relaxed) % quarantine_size;
+        // acq_rel: the slot's poisoned state and contents, to the thread
+        // that evicts it; ours, of the slot we evict.
+        void* evicted = quarantine_[i].exchange(slot, mo_acq_rel);
+        if (closed_.load(std::memory_order_seq_cst)) {
+            if (void* again = quarantine_[i].exchange(nullptr, mo_acq_rel)) {
+                push_free(again);
+            }
         }
-        trim();
+        if (evicted != nullptr) {
+            push_free(evicted);
+        }
         unref();
     }
-
-    // Blocks currently held (allocated from the allocator and not returned).
-    std::size_t block_count() const noexcept { return refs_.load(mo_relaxed) - 1; }
-
-    std::uint32_t slot_size(unsigned cls) const noexcept { return specs_[cls].size; }
+    void flush_quarantine() noexcept {
+        for (auto& cell : quarantine_) {
+            if (void* s = cell.exchange(nullptr, mo_acq_rel)) {
+                push_free(s);
+            }
+        }
+    }
+    std::array<atomic<void*>, quarantine_size> quarantine_{};
+    atomic<std::size_t> quarantine_next_{0};
+    std::atomic<bool> closed_{false};
+#else
+    void flush_quarantine() noexcept {}
+#endif
 
 protected:
     explicit node_pool_base(const std::array<pool_class_spec, pool_class_count>& specs) : specs_(specs) {
@@ -271,9 +358,20 @@ protected:
             l.store(0, mo_relaxed);  // published with the pool
         }
         for (pool_class_spec& s : specs_) {
-            if (s.size != 0) {
-                s.size = std::max<std::uint32_t>(s.size, sizeof(pool_link));
-                s.size = (s.size + s.align - 1) / s.align * s.align;
+            if (s.align == 0 || s.align > pool_max_align || (s.align & (s.align - 1)) != 0) {
+                throw std::invalid_argument("sink: a node pool slot alignment must be a power of two up to 64");
+            }
+            if (s.size == 0) {
+                continue;  // unused class
+            }
+            // At least 8: the free link is a word, and under ASan no two
+            // slots share an 8-byte shadow granule (poisoning one would race
+            // with unpoisoning its neighbour).
+            s.align = std::max<std::uint32_t>(s.align, std::max<std::uint32_t>(8, alignof(pool_link)));
+            s.size = std::max<std::uint32_t>(s.size, sizeof(pool_link));
+            s.size = (s.size + s.align - 1) / s.align * s.align;
+            if (s.size > pool_max_slot_size && !is_model_checked) {
+                throw std::length_error("sink: a node pool slot of more than pool_max_slot_size bytes");
             }
         }
     }
@@ -374,7 +472,23 @@ private:
     pool_block* next_partial(pool_heap& h, unsigned cls) noexcept {
         pool_block* b = h.partial[cls].get();
         if (b == nullptr) {
+            // Take the listed stack whole; keep a few, list the rest again.
             b = take_listed(cls);
+            pool_block* kept = b;
+            for (unsigned n = 1; kept != nullptr && n < pool_partial_cap; ++n) {
+                kept = kept->next_listed.get();
+            }
+            if (kept != nullptr) {
+                pool_block* rest = kept->next_listed.get();
+                kept->next_listed.set(nullptr);
+                while (rest != nullptr) {
+                    pool_block* next = rest->next_listed.get();
+                    if (!try_list(*rest)) {
+                        settle(*rest, /*may_list=*/false);  // closed: cannot happen while allocating
+                    }
+                    rest = next;
+                }
+            }
         }
         if (b != nullptr) {
             h.partial[cls].set(b->next_listed.get());
@@ -449,13 +563,22 @@ private:
     pool_block* new_block(unsigned cls) {
         const pool_class_spec spec = specs_[cls];
         const std::size_t held = block_count();
-        const std::uint32_t frames = held < 4 ? 1 : held < 16 ? 2 : 4;
+        // Small maps pay for small blocks; large ones get large blocks, since
+        // an aligned allocation can cost up to a frame of padding in the
+        // allocator (glibc's memalign leaves the gap before the aligned
+        // address as a free chunk that only smaller requests can use): at
+        // most 1.6 % once blocks are 64 frames.
+        const std::uint32_t frames = held < 4 ? 1 : held < 8 ? 4 : held < 16 ? 16 : 64;
         refs_.fetch_add(1, mo_relaxed);  // the block's reference; the caller holds one
         pool_frame* raw = nullptr;
         std::size_t raw_frames = frames;
         try {
+            if (allocator_misaligns_.load(mo_relaxed)) {
+                raw_frames = frames + 1;
+            }
             raw = allocate_frames(raw_frames);
-            if (reinterpret_cast<std::uintptr_t>(raw) % pool_frame_size != 0) {
+            if (raw_frames == frames && reinterpret_cast<std::uintptr_t>(raw) % pool_frame_size != 0) {
+                allocator_misaligns_.store(true, mo_relaxed);  // a hint: every block checks again
                 // An allocator that does not honour the frame's alignment:
                 // ask for one frame more and align inside it.
                 deallocate_frames(raw, raw_frames);
@@ -489,6 +612,7 @@ private:
             capacity += static_cast<std::uint32_t>((aligned + (f + 1) * pool_frame_size - first) / spec.size);
         }
         b->capacity = capacity;
+        frames_held_.fetch_add(frames, mo_relaxed);
         b->bump.set(first_slot(*b, 0, spec.align));
         poison(reinterpret_cast<void*>(first_slot(*b, 0, spec.align)),
                aligned + frames * pool_frame_size - first_slot(*b, 0, spec.align));
@@ -531,41 +655,34 @@ private:
         const std::uint32_t free = b.capacity - b.used.get();
         return free > 0 && free >= b.capacity / 8;
     }
+    // Settles each block of a list we own (a heap's partial list, or the
+    // listed stack taken whole); those worth it are listed again, unless the
+    // pool is closed.
     void settle_list(pool_block* b) noexcept {
         while (b != nullptr) {
             pool_block* next = b->next_listed.get();
-            settle(*b, /*may_list=*/false);
+            settle(*b, /*may_list=*/true);
             b = next;
         }
     }
 
     // The listed stack: blocks worth allocating from, owned by the stack.
-    // Pushed one at a time, taken whole (no pop, so no ABA). The head word
-    // is the top block's address (blocks are frame-aligned) with the stack's
-    // depth in the bits below the frame, so the stack holds at most
-    // pool_listed_cap blocks: a block beyond it is detached instead, and
-    // then the free of its last slot returns it. What listed blocks keep
-    // from the allocator is bounded so, even if no allocation comes to take
-    // them and no trim() runs.
-    static constexpr std::uintptr_t listed_depth_unit = 2;
-    static std::uintptr_t listed_depth(std::uintptr_t head) noexcept {
-        return (head & (pool_frame_size - 1)) / listed_depth_unit;
-    }
-    static pool_block* listed_pointer(std::uintptr_t head) noexcept {
-        return reinterpret_cast<pool_block*>(head & ~(pool_frame_size - 1));
-    }
+    // Pushed one at a time, taken whole (no pop, so no ABA). Not capped: a
+    // listed block holds at least an eighth of free space that no other
+    // path could reach (a detached block is found only by a free into it).
+    // A listed block whose last node is freed meanwhile stays listed until
+    // an allocation takes it or trim() returns it.
     bool try_list(pool_block& b) noexcept {
         std::uintptr_t head = listed_[b.size_class].load(mo_relaxed);
         do {
-            if (head == listed_closed || listed_depth(head) >= pool_listed_cap) {
+            if (head == listed_closed) {
                 return false;
             }
-            b.next_listed.set(listed_pointer(head));
+            b.next_listed.set(reinterpret_cast<pool_block*>(head));
             // release: the block's private fields, and its ownership, to
             // the taker (acquire).
-        } while (!listed_[b.size_class].compare_exchange_weak(
-            head, reinterpret_cast<std::uintptr_t>(&b) + (listed_depth(head) + 1) * listed_depth_unit, mo_release,
-            mo_relaxed));
+        } while (!listed_[b.size_class].compare_exchange_weak(head, reinterpret_cast<std::uintptr_t>(&b), mo_release,
+                                                              mo_relaxed));
         return true;
     }
     pool_block* take_listed(unsigned cls) noexcept {
@@ -577,7 +694,7 @@ private:
             // acquire: the pushes' releases (later pushes continue the
             // release sequence of earlier ones).
             if (listed_[cls].compare_exchange_weak(head, 0, mo_acquire, mo_relaxed)) {
-                return listed_pointer(head);
+                return reinterpret_cast<pool_block*>(head);
             }
         }
     }
@@ -585,6 +702,7 @@ private:
     void return_block(pool_block& b) noexcept {
         pool_frame* raw = static_cast<pool_frame*>(b.raw);
         const std::size_t raw_frames = b.raw_frames;
+        frames_held_.fetch_sub(b.frames, mo_relaxed);
         if constexpr (!std::is_trivially_destructible_v<pool_link>) {
             // Under Relacy a link is a watched variable: end the free slots'.
             for (std::uintptr_t s = b.local_free.get(); s != 0;) {
@@ -609,6 +727,8 @@ private:
 
     std::array<pool_class_spec, pool_class_count> specs_;
     atomic<std::size_t> refs_{1};  // the owner, plus one per block
+    atomic<std::size_t> frames_held_{0};
+    atomic<bool> allocator_misaligns_{false};
     std::array<atomic<std::uintptr_t>, pool_class_count> listed_{};
     pool_heap_chunk first_chunk_;
 };
