@@ -62,6 +62,10 @@
 #endif
 #ifdef SINK_POOL_POISON
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+
+#include <cstdio>
+#include <cstdlib>
 #endif
 
 SINK_BEGIN_NAMESPACE
@@ -218,10 +222,9 @@ public:
     // again (at least an eighth free) or detached (to be claimed by a free
     // into them). Lock-free: heaps busy in other threads are skipped. Any
     // thread may call it while the owner has not called close().
-    void trim() noexcept {
-        flush_quarantine();
-        trim_heaps();
-    }
+    // (The ASan quarantine is not emptied: the map trims after every
+    // shrink, when freed-too-early nodes are likeliest to be touched.)
+    void trim() noexcept { trim_heaps(); }
 
     // The owner's last call: no allocate() or trim() may run concurrently
     // or follow (trim() holds heaps whose blocks the close could not see,
@@ -240,12 +243,14 @@ public:
         // its cell out again itself.
         closed_.store(true, std::memory_order_seq_cst);
 #endif
-        trim();
+        flush_quarantine();
+        trim_heaps();
         unref();
     }
 
-    // Blocks currently held (allocated from the allocator and not returned).
-    std::size_t block_count() const noexcept { return refs_.load(mo_relaxed) - 1; }
+    // Blocks currently held (allocated from the allocator and not returned;
+    // a recent value, as bytes_held()).
+    std::size_t block_count() const noexcept { return blocks_held_.load(mo_relaxed); }
     // Their bytes (a recent value: a statistic, not a synchronisation).
     std::size_t bytes_held() const noexcept { return frames_held_.load(mo_relaxed) * pool_frame_size; }
 
@@ -322,6 +327,14 @@ private:
     // block knows, so the block and the pool stay.
     static constexpr std::size_t quarantine_size = 1024;
     void quarantine(void* slot) noexcept {
+        // Every free poisons its slot and only allocate() unpoisons it: a
+        // poisoned slot freed again is a double free (which would otherwise
+        // make its free list a loop, silently).
+        if (__asan_address_is_poisoned(slot)) {
+            std::fprintf(stderr, "sink: double free of a pooled node at %p\n", slot);
+            __sanitizer_print_stack_trace();
+            std::abort();
+        }
         poison(slot, block_of(slot)->slot_size);
         refs_.fetch_add(1, mo_relaxed);  // we may free the slot that holds the pool
         const std::size_t i = quarantine_next_.fetch_add(1, mo_relaxed) % quarantine_size;
@@ -534,6 +547,7 @@ private:
         std::uintptr_t tail = taken;
         for (std::uintptr_t next; (next = read_link(tail)) != 0; tail = next) {
             ++n;
+            assert(n <= b.capacity && "sink: a pool block's free list loops (a slot freed twice)");
         }
         write_link(tail, b.local_free.get());
         b.local_free.set(taken);
@@ -613,6 +627,7 @@ private:
         }
         b->capacity = capacity;
         frames_held_.fetch_add(frames, mo_relaxed);
+        blocks_held_.fetch_add(1, mo_relaxed);
         b->bump.set(first_slot(*b, 0, spec.align));
         poison(reinterpret_cast<void*>(first_slot(*b, 0, spec.align)),
                aligned + frames * pool_frame_size - first_slot(*b, 0, spec.align));
@@ -703,6 +718,7 @@ private:
         pool_frame* raw = static_cast<pool_frame*>(b.raw);
         const std::size_t raw_frames = b.raw_frames;
         frames_held_.fetch_sub(b.frames, mo_relaxed);
+        blocks_held_.fetch_sub(1, mo_relaxed);
         if constexpr (!std::is_trivially_destructible_v<pool_link>) {
             // Under Relacy a link is a watched variable: end the free slots'.
             for (std::uintptr_t s = b.local_free.get(); s != 0;) {
@@ -728,6 +744,7 @@ private:
     std::array<pool_class_spec, pool_class_count> specs_;
     atomic<std::size_t> refs_{1};  // the owner, plus one per block
     atomic<std::size_t> frames_held_{0};
+    atomic<std::size_t> blocks_held_{0};
     atomic<bool> allocator_misaligns_{false};
     std::array<atomic<std::uintptr_t>, pool_class_count> listed_{};
     pool_heap_chunk first_chunk_;
