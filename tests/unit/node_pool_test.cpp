@@ -10,7 +10,10 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <memory_resource>
+#if __has_include(<memory_resource>)
+#include <memory_resource>  // not in libc++ before 16
+#define SINK_TEST_HAS_PMR 1
+#endif
 #include <mutex>
 #include <random>
 #include <set>
@@ -399,6 +402,7 @@ TEST(NodePool, ManyThreadsAtOnceGetHeapsOfTheirOwn) {
     EXPECT_EQ(ar.live_allocations.load(), 0);
 }
 
+#ifdef SINK_TEST_HAS_PMR
 // A memory resource that counts what is outstanding.
 class counting_resource : public std::pmr::memory_resource {
 public:
@@ -455,6 +459,7 @@ TEST(NodePool, BlocksGoBackToTheirPmrResource) {
         }
     }).join();
 }
+#endif
 
 #ifdef SINK_POOL_POISON
 // Under ASan a free slot is poisoned, its link included (the pool unpoisons
