@@ -73,10 +73,8 @@ struct placed_hash {
     }
 };
 
-#if SINK_NODE_POOL
-// Built with SINK_NODE_POOL=1 (the `pool` variants): the nodes come from the
-// map's pool, whose blocks come from Relacy's heap through this allocator,
-// so a block never returned is a leak Relacy reports.
+// Memory from Relacy's heap through the allocator interface (not aligned
+// beyond what Relacy's malloc gives: a pool aligns its blocks itself).
 template <class T>
 struct model_allocator {
     using value_type = T;
@@ -90,6 +88,11 @@ struct model_allocator {
         return true;
     }
 };
+
+#if SINK_NODE_POOL
+// Built with SINK_NODE_POOL=1 (the `pool` variants): the nodes come from the
+// map's pool, whose blocks come from Relacy's heap through model_allocator,
+// so a block never returned is a leak Relacy reports.
 using map_type =
     sink::concurrent_map<int, value, placed_hash, std::equal_to<int>, model_allocator<std::pair<const int, value>>>;
 static_assert(d::map_types<int, value, model_allocator<std::pair<const int, value>>>::uses_node_pool,

@@ -31,20 +31,7 @@ namespace d = sink::detail;
 using sink_relacy::exploration;
 using sink_relacy::explore;
 
-// Memory from Relacy's heap (not aligned to a frame: the pool aligns it).
-template <class T>
-struct model_allocator {
-    using value_type = T;
-    model_allocator() = default;
-    template <class U>
-    model_allocator(const model_allocator<U>&) noexcept {}  // NOLINT: converting, as allocators are
-    T* allocate(std::size_t n) { return static_cast<T*>(d::allocate_bytes(n * sizeof(T), alignof(T))); }
-    void deallocate(T* p, std::size_t n) noexcept { d::deallocate_bytes(p, n * sizeof(T), alignof(T)); }
-    template <class U>
-    bool operator==(const model_allocator<U>&) const noexcept {
-        return true;
-    }
-};
+using sink_relacy::model_allocator;
 
 using pool_type = d::node_pool<model_allocator<std::byte>>;
 constexpr std::array<d::pool_class_spec, d::pool_class_count> classes{{{1500, 8}, {0, 8}, {0, 8}}};
