@@ -163,7 +163,7 @@ BENCHMARK(BM_MapLoad)
 // frees it.
 struct private_list {
     std::vector<node*> in_list_order;  // head, K entries, tail
-    sink::detail::node_pool_base* pool = types::make_pool();  // as a map's nodes
+    sink::detail::node_pool_base* pool = types::make_pool(types::allocator_type());  // as a map's nodes
 
     private_list(std::size_t k, bool shuffled) {
         std::vector<node*> allocated;

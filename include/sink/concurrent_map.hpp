@@ -77,9 +77,17 @@ SINK_BEGIN_NAMESPACE
 /// beyond what these give (for example, no single total order of writes
 /// to different keys).
 ///
-/// **Requirements.** Allocator's instances must all be equal (nodes are
-/// freed by whichever thread reclaims them, possibly after the map is
-/// destroyed), and the map must be destroyed only when no other thread
+/// **Allocators.** Nodes are freed by whichever thread reclaims them,
+/// possibly after the map is destroyed: the map keeps a copy of its
+/// allocator (in its node pool) until the last of its memory is freed, so
+/// the allocator may be stateful (an arena, a `std::pmr` resource), and what
+/// it allocates from must outlive the map and every node retired from it
+/// (`hazard_pointer_domain::drain()` frees those). Keys and values are
+/// constructed and destroyed through the allocator
+/// (`std::allocator_traits`), so a `std::pmr` map gives its resource to
+/// keys and values that take one.
+///
+/// **Requirements.** The map must be destroyed only when no other thread
 /// uses it.
 ///
 /// \tparam Key the key type
@@ -87,7 +95,7 @@ SINK_BEGIN_NAMESPACE
 /// \tparam Hash hashes keys; with KeyEqual, `is_transparent` on both
 ///         enables the heterogeneous overloads (`template <class K>`)
 /// \tparam KeyEqual compares keys
-/// \tparam Allocator allocates nodes; its instances must all be equal
+/// \tparam Allocator allocates nodes and tables, and constructs keys and values
 template <class Key, class T, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>,
           class Allocator = std::allocator<std::pair<const Key, T>>>
 class concurrent_map {
@@ -122,16 +130,14 @@ public:
     /// An empty map. Throws std::invalid_argument if `options` are out of
     /// range, std::bad_alloc if the first table cannot be allocated.
     explicit concurrent_map(const concurrent_map_options& options, const Hash& hash = Hash(),
-                            const KeyEqual& eq = KeyEqual())
-        : core_(options, hash, eq) {}
+                            const KeyEqual& eq = KeyEqual(), const Allocator& alloc = Allocator())
+        : core_(options, hash, eq, alloc) {}
 
     /// An empty map sized for about `bucket_count` entries (reserve()), with
-    /// the default options otherwise. `alloc` must equal Allocator() (all
-    /// its instances are equal).
+    /// the default options otherwise.
     explicit concurrent_map(size_type bucket_count, const Hash& hash = Hash(), const KeyEqual& eq = KeyEqual(),
                             const Allocator& alloc = Allocator())
-        : core_(concurrent_map_options{}, hash, eq) {
-        (void)alloc;
+        : core_(concurrent_map_options{}, hash, eq, alloc) {
         reserve(bucket_count);
     }
     /// concurrent_map(bucket_count, Hash(), KeyEqual(), alloc).
@@ -140,7 +146,7 @@ public:
     /// concurrent_map(bucket_count, hash, KeyEqual(), alloc).
     concurrent_map(size_type bucket_count, const Hash& hash, const Allocator& alloc)
         : concurrent_map(bucket_count, hash, KeyEqual(), alloc) {}
-    /// An empty map with the default options (`alloc` as above).
+    /// An empty map with the default options, allocating with `alloc`.
     explicit concurrent_map(const Allocator& alloc) : concurrent_map(0, Hash(), KeyEqual(), alloc) {}
     /// A map holding the entries of [first, last) (the first of equal keys
     /// wins, as insert), sized for `bucket_count` entries first.
@@ -160,23 +166,59 @@ public:
     /// (as in Boost's concurrent maps); each invalidates every iterator of
     /// the maps it changes. Handles stay valid as long as the map now owning
     /// their entry lives.
+    ///
+    /// Allocators follow the standard containers' rules: a move takes the
+    /// allocator with the nodes; a move assignment whose allocator does not
+    /// propagate (`std::pmr`) and differs moves the values one by one into
+    /// nodes of this map's allocator; a copy asks
+    /// `select_on_container_copy_construction`; a copy assignment keeps this
+    /// map's allocator unless it propagates on copy assignment. A swap
+    /// always exchanges the allocators with the nodes (the standard leaves
+    /// swapping unequal allocators that do not propagate undefined; here each
+    /// map keeps the nodes of the allocator it then holds).
     ///@{
 
-    /// A map with `other`'s entries, options, hash and equality; `other` is
-    /// left empty and usable (with a new empty list, allocated here: throws
-    /// std::bad_alloc, changing nothing, if that fails).
+    /// A map with `other`'s entries, options, hash, equality and allocator;
+    /// `other` is left empty and usable (with a new empty list, allocated
+    /// here: throws std::bad_alloc, changing nothing, if that fails).
     concurrent_map(concurrent_map&& other)
-        : core_(other.core_.options(), other.core_.hash_function(), other.core_.key_eq()) {
+        : core_(other.core_.options(), other.core_.hash_function(), other.core_.key_eq(),
+                other.core_.get_allocator()) {
         core_.swap(other.core_);
     }
+    /// As the move above if `alloc == other.get_allocator()`; otherwise a map
+    /// allocating with `alloc`, whose values are moved one by one from
+    /// `other`'s (keys are copied, as the standard containers do), and
+    /// `other` is then cleared: basic guarantee, and handles to `other`'s
+    /// entries see moved-from values.
+    concurrent_map(concurrent_map&& other, const Allocator& alloc)
+        requires std::copy_constructible<Key> && std::move_constructible<T>
+        : core_(other.core_.options(), other.core_.hash_function(), other.core_.key_eq(), alloc) {
+        if (alloc == other.get_allocator()) {
+            core_.swap(other.core_);
+        } else {
+            take_values_of(other);
+        }
+    }
     /// Replaces this map's entries (destroying them), options, hash and
-    /// equality with `other`'s; `other` is left empty and usable. Throws
-    /// std::bad_alloc, changing nothing, if `other`'s new list cannot be
-    /// allocated.
+    /// equality with `other`'s (and its allocator, unless the allocator does
+    /// not propagate on move assignment and differs: then as the move with
+    /// this map's allocator above); `other` is left empty and usable.
+    /// Throws std::bad_alloc, changing nothing, if `other`'s new list cannot
+    /// be allocated. (With keys that cannot be copied, the allocator always
+    /// goes with the nodes, as in a swap.)
     concurrent_map& operator=(concurrent_map&& other) {
         if (this != &other) {
-            concurrent_map taken(std::move(other));
-            core_.swap(taken.core_);
+            if constexpr (std::allocator_traits<Allocator>::propagate_on_container_move_assignment::value ||
+                          !(std::copy_constructible<Key> && std::move_constructible<T>)) {
+                // (A key that cannot be copied cannot move to other nodes:
+                // then the allocator goes with the nodes, as in a swap.)
+                concurrent_map taken(std::move(other));
+                core_.swap(taken.core_);
+            } else {
+                concurrent_map taken(std::move(other), get_allocator());
+                core_.swap(taken.core_);
+            }
         }  // `taken` now holds this map's former entries, and destroys them
         return *this;
     }
@@ -187,25 +229,33 @@ public:
     /// guarantee.
     concurrent_map(const concurrent_map& other)
         requires std::copy_constructible<Key> && std::copy_constructible<T>
-        : core_(other.core_.options(), other.core_.hash_function(), other.core_.key_eq()) {
+        : concurrent_map(other, std::allocator_traits<Allocator>::select_on_container_copy_construction(
+                                    other.get_allocator())) {}
+    /// The copy above, allocating with `alloc`.
+    concurrent_map(const concurrent_map& other, const Allocator& alloc)
+        requires std::copy_constructible<Key> && std::copy_constructible<T>
+        : core_(other.core_.options(), other.core_.hash_function(), other.core_.key_eq(), alloc) {
         reserve(other.size());
         for (const value_type& kv : other) {
             insert(kv);
         }
     }
-    /// Replaces this map's contents with a copy of `other` as above; strong
-    /// guarantee (the copy is made first).
+    /// Replaces this map's contents with a copy of `other` as above (with
+    /// this map's allocator, or `other`'s if it propagates on copy
+    /// assignment); strong guarantee (the copy is made first).
     concurrent_map& operator=(const concurrent_map& other)
         requires std::copy_constructible<Key> && std::copy_constructible<T>
     {
         if (this != &other) {
-            concurrent_map copy(other);
+            constexpr bool propagate =
+                std::allocator_traits<Allocator>::propagate_on_container_copy_assignment::value;
+            concurrent_map copy(other, propagate ? other.get_allocator() : get_allocator());
             core_.swap(copy.core_);
         }
         return *this;
     }
-    /// Exchanges the entries, options, hash and equality of the two maps.
-    /// Nothrow if swapping Hash and KeyEqual is.
+    /// Exchanges the entries, options, hash, equality and allocators of the
+    /// two maps. Nothrow if swapping Hash and KeyEqual is.
     void swap(concurrent_map& other) noexcept(noexcept(std::declval<core&>().swap(std::declval<core&>()))) {
         core_.swap(other.core_);
     }
@@ -678,8 +728,8 @@ public:
     hasher hash_function() const { return core_.hash_function(); }
     /// A copy of the key equality.
     key_equal key_eq() const { return core_.key_eq(); }
-    /// A default-constructed allocator (all instances are equal).
-    allocator_type get_allocator() const { return allocator_type(); }
+    /// A copy of the allocator the map's nodes come from.
+    allocator_type get_allocator() const { return core_.get_allocator(); }
     /// The options the map was made with. Nothrow.
     const concurrent_map_options& options() const noexcept { return core_.options(); }
     /// The hazard-pointer domain that nodes and tables are retired to. Nothrow.
@@ -859,6 +909,18 @@ public:
     };
 
 private:
+    // Moves `other`'s values one by one into new nodes of this map (keys are
+    // copied: a node's key is const), then clears `other`. No other thread
+    // uses either map (the caller's precondition), so moving from the value
+    // of a published node races with nothing.
+    void take_values_of(concurrent_map& other) {
+        reserve(other.size());
+        for (const value_type& kv : other) {
+            try_emplace(kv.first, std::move(const_cast<T&>(kv.second)));
+        }
+        other.clear();
+    }
+
     // A new node of `key` (hashed to `order` by the caller, once per call)
     // with the value built from `value_args`.
     template <class K, class... Args>

@@ -118,12 +118,15 @@ TEST(MapNodePool, SwappedMapsKeepTheirNodes) {
     EXPECT_EQ(c.load(500), 500);
 }
 
-// Nodes too large for a pool slot are allocated one by one, as before.
+// Nodes too large for a pool slot get an allocation each, outside the
+// blocks (their allocator is checked in map_allocator_test.cpp).
 TEST(MapNodePool, NodesLargerThanASlotAreAllocatedOneByOne) {
     struct big {
         std::uint64_t words[300] = {};
     };
-    static_assert(!sink::detail::map_types<int, big, std::allocator<std::pair<const int, big>>>::uses_node_pool);
+    using types = sink::detail::map_types<int, big, std::allocator<std::pair<const int, big>>>;
+    static_assert(!types::in_slot<types::entry> && !types::in_slot<types::stamped_entry>);
+    static_assert(types::in_slot<types::waypoint>);
     concurrent_map<int, big> m;
     for (int i = 0; i < 1000; ++i) {
         big b;
@@ -134,7 +137,7 @@ TEST(MapNodePool, NodesLargerThanASlotAreAllocatedOneByOne) {
         m.erase(i);
     }
     EXPECT_EQ(m.load(501)->words[299], 501u);
-    EXPECT_EQ(m.stats().node_pool_bytes, 0u);
+    EXPECT_LE(m.stats().node_pool_bytes, 64u * 4096u) << "waypoints only";
 }
 
 }  // namespace

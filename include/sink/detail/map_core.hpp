@@ -45,24 +45,24 @@ public:
     using cursor = map_cursor<types>;
     using value_type = typename types::value_type;
 
-    map_core(const concurrent_map_options& options, const Hash& hash, const KeyEqual& eq)
+    map_core(const concurrent_map_options& options, const Hash& hash, const KeyEqual& eq, const Allocator& alloc)
         : hash_(hash),
           eq_(eq),
           options_(checked(options)),
           domain_(options.domain != nullptr ? options.domain : &hazard_pointer_default_domain()),
           seed_(options.seed != 0 ? options.seed : fresh_seed(this)) {
-        pool_ = types::make_pool();  // first: nothing else to undo if it throws
+        pool_ = types::make_pool(alloc);  // first: nothing else to undo if it throws
         try {
-            end_ = types::make_sentinel(end_order);
-            start_ = types::make_sentinel(0);
+            end_ = types::make_sentinel(pool_, end_order);
+            start_ = types::make_sentinel(pool_, 0);
             start_->next.store(link_to<types>(end_), mo_relaxed);
-            current_.store(table::make(0, start_), mo_relaxed);
+            current_.store(table::make(0, start_, pool_), mo_relaxed);
         } catch (...) {
             if (start_ != nullptr) {
-                types::destroy_sentinel(start_);
+                types::destroy_sentinel(pool_, start_);
             }
             if (end_ != nullptr) {
-                types::destroy_sentinel(end_);
+                types::destroy_sentinel(pool_, end_);
             }
             close_pool();
             throw;
@@ -81,8 +81,8 @@ public:
             types::destroy(n);
             n = after;
         }
-        types::destroy_sentinel(start_);
-        types::destroy_sentinel(end_);
+        types::destroy_sentinel(pool_, start_);
+        types::destroy_sentinel(pool_, end_);
         table* t = current_.load(mo_relaxed);
         if (table* old = t->old.load(mo_relaxed)) {
             table::destroy(old);  // a sweep that never finished (a thread died in it)
@@ -96,6 +96,8 @@ public:
 
     // Where this map's nodes come from (nullptr: one allocation each).
     node_pool_base* pool() const noexcept { return pool_; }
+    // The allocator the map was made with (kept by its pool).
+    Allocator get_allocator() const { return types::allocator_of(pool_); }
 
 #if !defined(NDEBUG) && !defined(SINK_ATOMICS_RELACY)
     // Whether a hazard slot publishes an entry still in the list (debug
@@ -996,7 +998,7 @@ private:
         if (t->width != from || to == from) {
             return;
         }
-        table* fresh = table::make(to, start_);
+        table* fresh = table::make(to, start_, pool_);
         fresh->old.store(t, mo_relaxed);
         table* expected = t;
         // Acq_rel: release publishes the new table (and its link to the old

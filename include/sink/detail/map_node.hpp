@@ -84,13 +84,19 @@ struct map_node {
 // A key/value entry. A plain entry (plain order) has no stamp: it is the
 // only live key of its group's plain part, and an iterator positions itself
 // after it without one (map_core::first_after). Its versions are plain too.
+//
+// `value` is constructed and destroyed through the map's allocator
+// (allocator_traits::construct and destroy, so that a std::pmr map gives its
+// resource to keys and values that use one), by Types::make_entry and
+// Types::destroy: the entry itself only reserves its place.
 template <class Types>
 struct map_entry : map_node<Types> {
-    template <class... Args>
-    map_entry(std::uint64_t order_, Args&&... args)
-        : map_node<Types>(order_, 0), value(std::forward<Args>(args)...) {}
+    explicit map_entry(std::uint64_t order_) noexcept : map_node<Types>(order_, 0) {}
+    ~map_entry() {}  // `value` is destroyed by Types::destroy
 
-    typename Types::value_type value;
+    union {
+        typename Types::value_type value;
+    };
 };
 
 // An entry of a group's stamped part (stamped order). Entries of equal
@@ -107,8 +113,7 @@ struct map_entry : map_node<Types> {
 // and the stamped entry share their layout up to it.
 template <class Types>
 struct map_stamped_entry : map_entry<Types> {
-    template <class... Args>
-    map_stamped_entry(std::uint64_t order_, Args&&... args) : map_entry<Types>(order_, std::forward<Args>(args)...) {}
+    explicit map_stamped_entry(std::uint64_t order_) noexcept : map_entry<Types>(order_) {}
 
     static constexpr std::uint64_t unstamped = 0;
     // unstamped, then set once by a CAS and never changed again.
@@ -130,9 +135,6 @@ struct map_waypoint : map_node<Types> {
     atomic<std::uint32_t> slot_refs;
 };
 
-// The allocator-dependent part. Deleters run in whatever thread reclaims, after
-// the map may be gone, so they default-construct the allocator: sink requires
-// an allocator type whose instances are all equal.
 // Whether a key of this type certainly copies (map_types::rekind copies
 // keys). std::is_copy_constructible cannot tell: it says yes for a vector of
 // move-only elements, or a struct holding one, whose copy constructor is
@@ -148,6 +150,19 @@ struct key_copies<std::pair<A, B>> : std::conjunction<key_copies<A>, key_copies<
 template <class... Ts>
 struct key_copies<std::tuple<Ts...>> : std::conjunction<key_copies<Ts>...> {};
 
+// The allocator-dependent part: how nodes are made and freed.
+//
+// Every node but the two sentinels comes from the map's pool
+// (detail/node_pool.hpp), which keeps the map's allocator for as long as any
+// of its memory is in use: nodes are freed by whichever thread reclaims them,
+// possibly after the map is gone, and find their pool through their own
+// address. That is what lets the allocator be stateful (an arena, a
+// std::pmr resource). A node kind that fits a pool slot gets one; a larger
+// or more aligned kind gets its own allocation through the pool's
+// allocator, after a word that names the pool (a "big cell", which holds a
+// reference to the pool). With SINK_NODE_POOL=0 (a reference build) there is
+// no pool, and the allocator must be default-constructible with all its
+// instances equal, since the reclaiming thread makes its own.
 template <class Key, class T, class Allocator>
 struct map_types {
     using key_type = Key;
@@ -160,13 +175,16 @@ struct map_types {
     using waypoint = map_waypoint<map_types>;
 
     using alloc_traits = std::allocator_traits<Allocator>;
-    using entry_allocator = typename alloc_traits::template rebind_alloc<entry>;
-    using stamped_entry_allocator = typename alloc_traits::template rebind_alloc<stamped_entry>;
-    using waypoint_allocator = typename alloc_traits::template rebind_alloc<waypoint>;
+    using value_allocator = typename alloc_traits::template rebind_alloc<value_type>;
+    using value_traits = std::allocator_traits<value_allocator>;
 
-    static_assert(alloc_traits::is_always_equal::value && std::is_default_constructible_v<Allocator>,
-                  "sink::concurrent_map needs an allocator type whose instances are all equal and "
-                  "default-constructible: retired nodes are freed after the map may be gone");
+    static constexpr bool uses_node_pool = SINK_NODE_POOL != 0;
+    // Whether any allocator object will do (then none is looked up).
+    static constexpr bool allocator_is_stateless =
+        alloc_traits::is_always_equal::value && std::is_default_constructible_v<Allocator>;
+    static_assert(uses_node_pool || allocator_is_stateless,
+                  "sink::concurrent_map built with SINK_NODE_POOL=0 needs an allocator type whose instances are all "
+                  "equal and default-constructible: retired nodes are freed after the map may be gone");
 
     // A write makes its node before it knows for sure which part of the
     // group the node will join (a concurrent insert of a colliding key can
@@ -181,40 +199,54 @@ struct map_types {
         return has_plain_entries && may_be_plain ? base : stamped_order(base);
     }
 
-    // Where nodes come from: a per-map pool (detail/node_pool.hpp), one
-    // class per node kind, or, with SINK_NODE_POOL=0 or a node larger or
-    // more aligned than a pool slot can be, one allocation per node through
-    // the allocator. The sentinels always come from the allocator, so an empty
-    // map holds no pool block.
-    static constexpr bool uses_node_pool = SINK_NODE_POOL != 0 && alignof(stamped_entry) <= pool_max_align &&
-                                           alignof(waypoint) <= pool_max_align &&
-                                           sizeof(stamped_entry) <= pool_max_slot_size;
+    // Whether nodes of this kind come from a pool slot (else from a big
+    // cell). The model-checked build lifts the size limit: its nodes are
+    // larger (every atomic is a Relacy variable), and its scenarios are
+    // about slots.
+    template <class Node>
+    static constexpr bool in_slot = alignof(Node) <= pool_max_align &&
+                                    (sizeof(Node) <= pool_max_slot_size || is_model_checked);
     static constexpr unsigned entry_class = 0, stamped_entry_class = 1, waypoint_class = 2;
-    static constexpr std::array<pool_class_spec, pool_class_count> pool_classes{{
-        {static_cast<std::uint32_t>(sizeof(entry)), static_cast<std::uint32_t>(alignof(entry))},
-        {static_cast<std::uint32_t>(sizeof(stamped_entry)), static_cast<std::uint32_t>(alignof(stamped_entry))},
-        {static_cast<std::uint32_t>(sizeof(waypoint)), static_cast<std::uint32_t>(alignof(waypoint))},
-    }};
-    using pool_type = node_pool<Allocator>;
-    // The map's pool, or nullptr when nodes do not come from one.
-    static node_pool_base* make_pool() {
-        if constexpr (uses_node_pool) {
-            return pool_type::create(Allocator(), pool_classes);
+    template <class Node>
+    static constexpr pool_class_spec class_spec() noexcept {
+        if constexpr (in_slot<Node>) {
+            return {static_cast<std::uint32_t>(sizeof(Node)), static_cast<std::uint32_t>(alignof(Node))};
         } else {
+            return {0, 8};  // unused class
+        }
+    }
+    static constexpr std::array<pool_class_spec, pool_class_count> pool_classes{
+        {class_spec<entry>(), class_spec<stamped_entry>(), class_spec<waypoint>()}};
+    using pool_type = node_pool<Allocator>;
+
+    // The map's pool, or nullptr when there is none. Holds a copy of `a`.
+    static node_pool_base* make_pool(const Allocator& a) {
+        if constexpr (uses_node_pool) {
+            return pool_type::create(a, pool_classes);
+        } else {
+            (void)a;
             return nullptr;
         }
     }
+    // The allocator of a pool made by make_pool (a default one without).
+    static Allocator allocator_of(const node_pool_base* pool) {
+        if constexpr (uses_node_pool) {
+            return static_cast<const pool_type*>(pool)->get_allocator();
+        } else {
+            (void)pool;
+            return Allocator();
+        }
+    }
 
-    // Allocates and constructs an entry of `order`'s kind; throws whatever
-    // the allocator or the key/value constructors throw, and then leaks
-    // nothing.
+    // Allocates and constructs an entry of `order`'s kind, its value from
+    // `args` through the allocator; throws whatever the allocator or the
+    // key/value constructors throw, and then leaks nothing.
     template <class... Args>
     static entry* make_entry(node_pool_base* pool, std::uint64_t order, Args&&... args) {
         if (is_stamped_order(order)) {
-            return make<stamped_entry, stamped_entry_allocator>(pool, stamped_entry_class, order,
-                                                                std::forward<Args>(args)...);
+            return make_valued<stamped_entry>(pool, stamped_entry_class, order, std::forward<Args>(args)...);
         }
-        return make<entry, entry_allocator>(pool, entry_class, order, std::forward<Args>(args)...);
+        return make_valued<entry>(pool, entry_class, order, std::forward<Args>(args)...);
     }
     // A node like `e` (never published) in the kind of `order` (same base).
     // Copies the key, moves the value; on an exception e is unchanged.
@@ -231,17 +263,26 @@ struct map_types {
         }
     }
     static waypoint* make_waypoint(node_pool_base* pool, std::uint64_t order, std::uint32_t refs = 0) {
-        return make<waypoint, waypoint_allocator>(pool, waypoint_class, order, refs);
+        return ::new (allocate_node<waypoint>(pool, waypoint_class)) waypoint(order, refs);
     }
-    // The start and end sentinels: never retired, freed by the map itself.
-    static waypoint* make_sentinel(std::uint64_t order) {
-        return make_unpooled<waypoint, waypoint_allocator>(order, 1u);
+    // The start and end sentinels: never retired, freed by the map itself
+    // (before it closes its pool), straight from the pool's allocator so that
+    // an empty map holds no pool block.
+    static waypoint* make_sentinel(node_pool_base* pool, std::uint64_t order) {
+        using sentinel_traits = std::allocator_traits<rebound<waypoint>>;
+        rebound<waypoint> a = allocator_from<waypoint>(pool);
+        return ::new (static_cast<void*>(sentinel_traits::allocate(a, 1))) waypoint(order, 1u);
     }
-    static void destroy_sentinel(waypoint* w) noexcept { unmake<waypoint_allocator>(w, /*pooled=*/false); }
+    static void destroy_sentinel(node_pool_base* pool, waypoint* w) noexcept {
+        using sentinel_traits = std::allocator_traits<rebound<waypoint>>;
+        rebound<waypoint> a = allocator_from<waypoint>(pool);
+        w->~waypoint();
+        sentinel_traits::deallocate(a, w, 1);
+    }
 
     // How the hazard-pointer domain frees a retired node: one reclaimer for
     // all nodes of this type (an inline variable: one address per program).
-    // It reaches the node's pool through the node's block, never the map:
+    // It reaches the node's pool through the node's address, never the map:
     // it runs on any thread, after the map may be gone.
     static void reclaim_node(const reclaimer&, void* n) noexcept { destroy(static_cast<node*>(n)); }
     static constexpr reclaimer node_reclaimer{&reclaim_node};
@@ -250,54 +291,122 @@ struct map_types {
     // thread can reach.
     static void destroy(node* n) noexcept {
         if (!is_entry_order(n->order)) {
-            unmake<waypoint_allocator>(static_cast<waypoint*>(n), uses_node_pool);
+            free_node(static_cast<waypoint*>(n));
         } else if (is_stamped_order(n->order)) {
-            unmake<stamped_entry_allocator>(static_cast<stamped_entry*>(n), uses_node_pool);
+            destroy_valued(static_cast<stamped_entry*>(n));
         } else {
-            unmake<entry_allocator>(static_cast<entry*>(n), uses_node_pool);
+            destroy_valued(static_cast<entry*>(n));
         }
     }
 
 private:
-    // A node from the pool (which must be the map's, never nullptr, when
-    // uses_node_pool), or from the allocator.
-    template <class Node, class NodeAllocator, class... Args>
-    static Node* make(node_pool_base* pool, unsigned cls, Args&&... args) {
-        if constexpr (uses_node_pool) {
-            assert(pool != nullptr);
-            void* p = pool->allocate(cls);
-            try {
-                return ::new (p) Node(std::forward<Args>(args)...);
-            } catch (...) {
-                node_pool_base::deallocate(p);  // never published: free at once
-                throw;
-            }
-        } else {
+    template <class U>
+    using rebound = typename alloc_traits::template rebind_alloc<U>;
+
+    // A copy of the map's allocator, rebound to U: from the pool, which holds
+    // the map's (nullptr only without pools).
+    template <class U>
+    static rebound<U> allocator_from(const node_pool_base* pool) {
+        if constexpr (allocator_is_stateless) {
             (void)pool;
-            (void)cls;
-            return make_unpooled<Node, NodeAllocator>(std::forward<Args>(args)...);
+            return rebound<U>();  // saves looking it up
+        } else {
+            return static_cast<const pool_type*>(pool)->template allocator_for<U>();
         }
     }
-    template <class Node, class NodeAllocator, class... Args>
-    static Node* make_unpooled(Args&&... args) {
-        NodeAllocator a;
-        Node* p = std::allocator_traits<NodeAllocator>::allocate(a, 1);
+
+    // A node too large or too aligned for a slot: the pool it came from, then
+    // the node. The cell holds a reference to the pool.
+    template <class Node>
+    struct big_cell {
+        node_pool_base* pool;
+        alignas(Node) unsigned char storage[sizeof(Node)];
+    };
+    template <class Node>
+    static big_cell<Node>* cell_of(Node* n) noexcept {
+        return reinterpret_cast<big_cell<Node>*>(reinterpret_cast<unsigned char*>(n) -
+                                                 offsetof(big_cell<Node>, storage));
+    }
+    // The pool that `n` came from (pooled builds only).
+    template <class Node>
+    static node_pool_base* pool_of(Node* n) noexcept {
+        if constexpr (!uses_node_pool) {
+            (void)n;
+            return nullptr;
+        } else if constexpr (in_slot<Node>) {
+            return block_of(n)->pool;
+        } else {
+            return cell_of(n)->pool;
+        }
+    }
+
+    // Raw memory for a node of kind Node: a slot, a big cell, or (without
+    // pools) one allocation. Throws what the allocator throws.
+    template <class Node>
+    static void* allocate_node(node_pool_base* pool, unsigned cls) {
+        if constexpr (!uses_node_pool) {
+            (void)cls;
+            rebound<Node> a = allocator_from<Node>(pool);
+            return std::allocator_traits<rebound<Node>>::allocate(a, 1);
+        } else if constexpr (in_slot<Node>) {
+            assert(pool != nullptr);
+            return pool->allocate(cls);
+        } else {
+            (void)cls;
+            rebound<big_cell<Node>> a = allocator_from<big_cell<Node>>(pool);
+            big_cell<Node>* c = std::allocator_traits<rebound<big_cell<Node>>>::allocate(a, 1);
+            c->pool = pool;
+            pool->ref();  // dropped by free_node, after the cell is freed
+            return c->storage;
+        }
+    }
+    // Destroys a node's header and frees its memory (its value, if any, is
+    // already destroyed or was never constructed).
+    template <class Node>
+    static void free_node(Node* n) noexcept {
+        if constexpr (!uses_node_pool) {
+            n->~Node();
+            rebound<Node> a = allocator_from<Node>(nullptr);
+            std::allocator_traits<rebound<Node>>::deallocate(a, n, 1);
+        } else if constexpr (in_slot<Node>) {
+            n->~Node();
+            node_pool_base::deallocate(n);
+        } else {
+            big_cell<Node>* c = cell_of(n);
+            node_pool_base* pool = c->pool;
+            n->~Node();
+            {
+                rebound<big_cell<Node>> a = allocator_from<big_cell<Node>>(pool);
+                std::allocator_traits<rebound<big_cell<Node>>>::deallocate(a, c, 1);
+            }  // the allocator copy is gone before the pool may be
+            pool->unref();
+        }
+    }
+
+    template <class Node, class... Args>
+    static Node* make_valued(node_pool_base* pool, unsigned cls, std::uint64_t order, Args&&... args) {
+        Node* n = ::new (allocate_node<Node>(pool, cls)) Node(order);
         try {
-            return ::new (static_cast<void*>(p)) Node(std::forward<Args>(args)...);
+            value_allocator a = allocator_from<value_type>(pool);
+            value_traits::construct(a, std::addressof(n->value), std::forward<Args>(args)...);
         } catch (...) {
-            std::allocator_traits<NodeAllocator>::deallocate(a, p, 1);
+            free_node(n);  // never published: free at once
             throw;
         }
+        return n;
     }
-    template <class NodeAllocator, class Node>
-    static void unmake(Node* p, bool pooled) noexcept {
-        p->~Node();
-        if (pooled) {
-            node_pool_base::deallocate(p);
-        } else {
-            NodeAllocator a;
-            std::allocator_traits<NodeAllocator>::deallocate(a, p, 1);
+    template <class Node>
+    static void destroy_valued(Node* n) noexcept {
+        {
+            // (A stateless allocator needs no pool, so no load of it.)
+            node_pool_base* pool = nullptr;
+            if constexpr (!allocator_is_stateless) {
+                pool = pool_of(n);
+            }
+            value_allocator a = allocator_from<value_type>(pool);
+            value_traits::destroy(a, std::addressof(n->value));
         }
+        free_node(n);
     }
 };
 

@@ -37,6 +37,10 @@ struct map_table : hazard_pointer_obj_base<map_table<Types>, map_table_deleter<T
 
     const unsigned width;
     const std::size_t size;  // 2^width
+    // The map's pool, which holds the allocator the table came from and
+    // frees it with, wherever the table is reclaimed: the table holds a
+    // reference to it (nullptr in builds without pools).
+    node_pool_base* const pool;
     // The table this one replaced, until the sweep of it is complete; a new
     // resize starts only when it is null again (at most two tables are live).
     atomic<map_table*> old{nullptr};
@@ -54,33 +58,46 @@ struct map_table : hazard_pointer_obj_base<map_table<Types>, map_table_deleter<T
     slot_type& slot(std::size_t i) noexcept { return slots()[i]; }
 
     // All slots empty except slot 0, which holds the start sentinel.
-    static map_table* make(unsigned width, node* start) {
+    static map_table* make(unsigned width, node* start, node_pool_base* pool) {
         const std::size_t n = std::size_t{1} << width;
-        unit_allocator a;
+        unit_allocator a = allocator(pool);
         unit* raw = std::allocator_traits<unit_allocator>::allocate(a, units_for(n));
-        auto* t = ::new (static_cast<void*>(raw)) map_table(width, n);
+        auto* t = ::new (static_cast<void*>(raw)) map_table(width, n, pool);
         for (std::size_t i = 0; i < n; ++i) {
             ::new (static_cast<void*>(t->slots() + i)) slot_type(i == 0 ? start : nullptr);
+        }
+        if (pool != nullptr) {
+            pool->ref();  // dropped by destroy, after the table is freed
         }
         return t;
     }
     static void destroy(map_table* t) noexcept {
         const std::size_t n = t->size;
+        node_pool_base* const pool = t->pool;
         for (std::size_t i = 0; i < n; ++i) {
             t->slots()[i].~slot_type();
         }
         t->~map_table();
-        unit_allocator a;
-        std::allocator_traits<unit_allocator>::deallocate(a, reinterpret_cast<unit*>(t), units_for(n));
+        {
+            unit_allocator a = allocator(pool);
+            std::allocator_traits<unit_allocator>::deallocate(a, reinterpret_cast<unit*>(t), units_for(n));
+        }  // the allocator copy is gone before the pool may be
+        if (pool != nullptr) {
+            pool->unref();
+        }
     }
 
 private:
     using unit = std::max_align_t;
     using unit_allocator = typename Types::alloc_traits::template rebind_alloc<unit>;
+    static unit_allocator allocator(const node_pool_base* pool) {
+        return unit_allocator(Types::allocator_of(pool));
+    }
     static constexpr std::size_t header_bytes =
         (sizeof(map_table) + alignof(slot_type) - 1) / alignof(slot_type) * alignof(slot_type);
 
-    map_table(unsigned width_, std::size_t size_) noexcept : width(width_), size(size_) {}
+    map_table(unsigned width_, std::size_t size_, node_pool_base* pool_) noexcept
+        : width(width_), size(size_), pool(pool_) {}
 
     static std::size_t units_for(std::size_t n) noexcept {
         return (header_bytes + n * sizeof(slot_type) + sizeof(unit) - 1) / sizeof(unit);

@@ -260,6 +260,22 @@ public:
     // blocks (else nothing). Any thread, while the pool is not closed.
     void release_quarantine() noexcept { flush_quarantine(); }
 
+    // The pool is also the holder of its allocator for memory that is not in
+    // a block (the map's tables, nodes too large for a slot): each such
+    // object takes a reference when it is allocated through the allocator
+    // and drops it after it is freed, so that the allocator outlives it
+    // wherever it is freed. ref() requires a reference held by the caller
+    // (relaxed, as any count increment made from a held reference).
+    void ref() noexcept { refs_.fetch_add(1, mo_relaxed); }
+    // Drops a reference; the last one destroys the pool.
+    void unref() noexcept {
+        // acq_rel: whoever destroys the pool sees every other reference
+        // holder's work on it.
+        if (refs_.fetch_sub(1, mo_acq_rel) == 1) {
+            destroy_self();
+        }
+    }
+
 private:
     // The free proper: pushes the slot onto its block's remote stack.
     static void push_free(void* slot) noexcept {
@@ -733,14 +749,6 @@ private:
         unref();  // after the block is gone: the pool may be destroyed now
     }
 
-    void unref() noexcept {
-        // acq_rel: whoever destroys the pool sees every other reference
-        // holder's work on it.
-        if (refs_.fetch_sub(1, mo_acq_rel) == 1) {
-            destroy_self();
-        }
-    }
-
     std::array<pool_class_spec, pool_class_count> specs_;
     atomic<std::size_t> refs_{1};  // the owner, plus one per block
     atomic<std::size_t> frames_held_{0};
@@ -773,6 +781,13 @@ public:
     }
 
     Allocator get_allocator() const { return Allocator(frames_); }
+    // The pool's allocator rebound to U: what the map allocates and
+    // constructs with outside the blocks. Any thread, while it holds a
+    // reference (the copy is never modified).
+    template <class U>
+    typename traits::template rebind_alloc<U> allocator_for() const {
+        return typename traits::template rebind_alloc<U>(frames_);
+    }
 
 private:
     node_pool(const Allocator& a, const std::array<pool_class_spec, pool_class_count>& specs)
