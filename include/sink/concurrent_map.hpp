@@ -81,8 +81,11 @@ SINK_BEGIN_NAMESPACE
 /// possibly after the map is destroyed: the map keeps a copy of its
 /// allocator (in its node pool) until the last of its memory is freed, so
 /// the allocator may be stateful (an arena, a `std::pmr` resource), and what
-/// it allocates from must outlive the map and every node retired from it
-/// (`hazard_pointer_domain::drain()` frees those). Keys and values are
+/// it allocates from must outlive the map and every node retired from it.
+/// A thread keeps up to 126 of the nodes it retired in a private batch
+/// until its next scan or its exit; once every thread that wrote the map
+/// has exited (or scanned since), `hazard_pointer_domain::drain()` frees
+/// the rest. Keys and values are
 /// constructed and destroyed through the allocator
 /// (`std::allocator_traits`), so a `std::pmr` map gives its resource to
 /// keys and values that take one.
@@ -205,8 +208,10 @@ public:
     /// not propagate on move assignment and differs: then as the move with
     /// this map's allocator above); `other` is left empty and usable.
     /// Throws std::bad_alloc, changing nothing, if `other`'s new list cannot
-    /// be allocated. (With keys that cannot be copied, the allocator always
-    /// goes with the nodes, as in a swap.)
+    /// be allocated; when the values move one by one, basic guarantee only
+    /// (as the standard containers): a throw leaves this map unchanged and
+    /// some of `other`'s values moved from. (With keys that cannot be
+    /// copied, the allocator always goes with the nodes, as in a swap.)
     concurrent_map& operator=(concurrent_map&& other) {
         if (this != &other) {
             if constexpr (std::allocator_traits<Allocator>::propagate_on_container_move_assignment::value ||

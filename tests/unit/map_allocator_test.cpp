@@ -35,6 +35,7 @@ struct arena {
     std::atomic<long> allocations{0};
     std::atomic<long> constructs{0};
     std::atomic<long> destroys{0};
+    std::atomic<long> budget{-1};  // allocations left before bad_alloc; -1: no limit
 };
 
 // A stateful allocator with no default constructor: a map that made an
@@ -50,6 +51,12 @@ struct arena_allocator {
     arena_allocator(const arena_allocator<U>& other) noexcept : where(other.where) {}  // NOLINT: converting
 
     T* allocate(std::size_t n) {
+        if (where->budget.load() == 0) {
+            throw std::bad_alloc();
+        }
+        if (where->budget.load() > 0) {
+            where->budget.fetch_sub(1);
+        }
         where->bytes.fetch_add(static_cast<long>(n * sizeof(T)));
         where->allocations.fetch_add(1);
         return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(alignof(T))));
@@ -249,6 +256,69 @@ TEST(MapAllocator, AMoveAssignmentBetweenUnequalAllocatorsMovesTheValues) {
     EXPECT_EQ(second.bytes.load(), 0);
     EXPECT_EQ(first.constructs.load(), first.destroys.load());
     EXPECT_EQ(second.constructs.load(), second.destroys.load());
+}
+
+// A move assignment that moves values one by one and runs out of memory:
+// basic guarantee, this map unchanged (the standard containers' promise).
+TEST(MapAllocator, AMoveAssignmentThatThrowsLeavesTheTargetUnchanged) {
+    arena first, second;
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    {
+        using map = arena_map<int, std::string>;
+        map source(on(domain), {}, {}, map::allocator_type(&first));
+        map target(on(domain), {}, {}, map::allocator_type(&second));
+        for (int i = 0; i < 100; ++i) {
+            source.store(i, std::string(40, 's'));
+        }
+        target.store(-1, "kept");
+        second.budget.store(7);
+        EXPECT_THROW(target = std::move(source), std::bad_alloc);
+        second.budget.store(-1);
+        EXPECT_EQ(target.size(), 1u);
+        EXPECT_EQ(target.load(-1), "kept");
+        EXPECT_EQ(source.size(), 100u);  // some values moved from
+        EXPECT_EQ(target.verify().problem, "");
+        EXPECT_EQ(source.verify().problem, "");
+    }
+    domain.drain();
+    EXPECT_EQ(first.bytes.load(), 0);
+    EXPECT_EQ(second.bytes.load(), 0);
+    EXPECT_EQ(first.constructs.load(), first.destroys.load());
+    EXPECT_EQ(second.constructs.load(), second.destroys.load());
+}
+
+// The limit the documentation gives: a thread that is still running keeps
+// the last nodes it retired in its private batch, out of a drain's reach,
+// until its next scan or its exit; its exit hands them over.
+TEST(MapAllocator, NodesInALiveThreadsBatchGoBackAtItsExit) {
+    arena ar;
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    auto m = std::make_unique<arena_map<int, std::string>>(on(domain), std::hash<int>(), std::equal_to<int>(),
+                                                           arena_allocator<std::pair<const int, std::string>>(&ar));
+    std::atomic<int> step{0};
+    std::thread worker([&] {
+        for (int i = 0; i < 20; ++i) {
+            m->store(i, std::string(40, 'w'));
+        }
+        for (int i = 0; i < 20; ++i) {
+            m->erase(i);
+        }
+        step.store(1);
+        while (step.load() != 2) {
+            std::this_thread::yield();
+        }
+    });
+    while (step.load() != 1) {
+        std::this_thread::yield();
+    }
+    m.reset();
+    domain.drain();
+    EXPECT_GT(ar.bytes.load(), 0) << "the worker's batch is out of the drain's reach";
+    step.store(2);
+    worker.join();
+    domain.drain();
+    EXPECT_EQ(ar.bytes.load(), 0);
+    EXPECT_EQ(ar.constructs.load(), ar.destroys.load());
 }
 
 #if __has_include(<memory_resource>)

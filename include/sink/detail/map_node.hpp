@@ -354,8 +354,9 @@ private:
         } else {
             (void)cls;
             rebound<big_cell<Node>> a = allocator_from<big_cell<Node>>(pool);
-            big_cell<Node>* c = std::allocator_traits<rebound<big_cell<Node>>>::allocate(a, 1);
-            c->pool = pool;
+            big_cell<Node>* c = ::new (static_cast<void*>(std::allocator_traits<rebound<big_cell<Node>>>::allocate(a, 1)))
+                big_cell<Node>;
+            c->pool = pool;  // immutable; published with the node
             pool->ref();  // dropped by free_node, after the cell is freed
             return c->storage;
         }

@@ -31,11 +31,14 @@
 // thread appends a new chunk of heaps, so allocation never waits for
 // another thread.
 //
-// Lifetime. The pool counts one reference for its owner (the map) and one
-// for each block it holds. The owner calls close() once (no allocation may
-// follow or run concurrently); frees may still arrive from any thread, and
-// the free that returns the last block destroys the pool, with a copy of the
-// allocator moved out of it.
+// Lifetime. The pool counts one reference for its owner (the map), one
+// for each block it holds, and one for each object the owner allocated
+// through the pool's allocator outside the blocks (ref()/unref(): the map's
+// tables, nodes too large for a slot). The owner calls close() once (no
+// allocation may follow or run concurrently); frees may still arrive from
+// any thread, and whichever drops the last reference (the return of the
+// last block, or the free of the last table or large node) destroys the
+// pool, with a copy of the allocator moved out of it.
 #pragma once
 
 #include <array>
