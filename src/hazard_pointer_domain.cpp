@@ -160,7 +160,8 @@ constexpr std::size_t max_other_bindings = 4;
 // Trivially destructible, so it stays usable during the whole thread exit,
 // even after the exit hook below has run.
 struct thread_bindings {
-    hazard_record* default_record;
+    // (The binding to the default domain is detail::this_thread_default_record,
+    // which the headers read inline.)
     binding others[max_other_bindings];
     std::size_t next_eviction;
     bool exit_hook_armed;
@@ -486,9 +487,9 @@ thread_exit_hook::~thread_exit_hook() {
 }
 
 void release_all_bindings(thread_bindings& b) noexcept {
-    if (b.default_record != nullptr) {
-        detail::hazard_domain_access::release_chain(hazard_pointer_default_domain(), b.default_record);
-        b.default_record = nullptr;
+    if (detail::this_thread_default_record != nullptr) {
+        detail::hazard_domain_access::release_chain(hazard_pointer_default_domain(), detail::this_thread_default_record);
+        detail::this_thread_default_record = nullptr;
     }
     for (binding& other : b.others) {
         release_binding(other);
@@ -500,18 +501,18 @@ void release_all_bindings(thread_bindings& b) noexcept {
 hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcept {
     thread_bindings& b = tls_bindings;
     if (id_ == 0) {
-        if (b.default_record != nullptr || !create) {
-            return b.default_record;
+        if (detail::this_thread_default_record != nullptr || !create) {
+            return detail::this_thread_default_record;
         }
         try {
-            b.default_record = acquire_record();
+            detail::this_thread_default_record = acquire_record();
         } catch (const std::bad_alloc&) {
             return nullptr;
         }
         // After the exit hook has run (another thread_local's destructor using
         // a map), the late hook releases the record.
         arm_exit_hook();
-        return b.default_record;
+        return detail::this_thread_default_record;
     }
     for (binding& other : b.others) {
         if (other.domain == this && other.domain_id == id_) {
@@ -549,9 +550,9 @@ hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcep
 void detail::hazard_domain_access::release_current_thread(hazard_pointer_domain& domain) noexcept {
     thread_bindings& b = tls_bindings;
     if (domain.id_ == 0) {
-        if (b.default_record != nullptr) {
-            domain.release_record_chain(b.default_record);
-            b.default_record = nullptr;
+        if (detail::this_thread_default_record != nullptr) {
+            domain.release_record_chain(detail::this_thread_default_record);
+            detail::this_thread_default_record = nullptr;
         }
         return;
     }
@@ -622,7 +623,8 @@ void hazard_pointer_domain::acquire_slots(detail::atomic<const void*>** out, std
     try {
         for (;; r = r->next_of_owner) {
             std::size_t free_left = 0;
-            for (auto& slot : r->slots) {
+            for (std::size_t i = 0; i < detail::slots_per_record; ++i) {  // the general slots
+                detail::atomic<const void*>& slot = r->slots[i];
                 // Relaxed: only the record's owner (this thread) turns a free
                 // slot into a taken one, and the slot guards no data but itself.
                 if (slot.load(detail::mo_relaxed) == detail::free_slot_marker()) {
@@ -697,6 +699,37 @@ void hazard_pointer_domain::release_spilled_records(hazard_record* first) noexce
     }
 }
 
+void hazard_pointer_domain::acquire_cursor_slots(detail::atomic<const void*>** out) {
+    // The thread's first record, if it has no further ones (else the general
+    // path, which also gives back those it no longer needs).
+    hazard_record* const r = current_thread_record(true);
+    if (r != nullptr && r->next_of_owner == nullptr && !detail::fault::cursor_slots_unchecked) {
+        detail::atomic<const void*>* const cursor = r->cursor_slots();
+        // Relaxed, as in acquire_slots: only this thread (the record's owner)
+        // turns a free slot into a taken one; a slot given back by another
+        // thread (an iterator destroyed there) guards no data but itself.
+        bool all_free = true;
+        for (std::size_t i = 0; i < detail::cursor_slots_per_record; ++i) {
+            all_free &= cursor[i].load(detail::mo_relaxed) == detail::free_slot_marker();
+        }
+        if (all_free) {
+            for (std::size_t i = 0; i < detail::cursor_slots_per_record; ++i) {
+                cursor[i].store(nullptr, detail::mo_relaxed);
+                out[i] = &cursor[i];
+            }
+            return;
+        }
+    } else if (r != nullptr && detail::fault::cursor_slots_unchecked) {
+        // The fault: takes the cursor slots whatever owns them.
+        for (std::size_t i = 0; i < detail::cursor_slots_per_record; ++i) {
+            r->cursor_slots()[i].store(nullptr, detail::mo_relaxed);
+            out[i] = &r->cursor_slots()[i];
+        }
+        return;
+    }
+    acquire_slots(out, detail::cursor_slots_per_record);
+}
+
 detail::atomic<const void*>* hazard_pointer_domain::acquire_slot() {
     detail::atomic<const void*>* slot = nullptr;
     acquire_slots(&slot, 1);
@@ -714,7 +747,7 @@ std::size_t hazard_pointer_domain::scan_threshold() const noexcept {
     if (policy() == reclamation_policy::eager) {
         return 1;
     }
-    const std::size_t hazards = record_count_.load(detail::mo_relaxed) * detail::slots_per_record;
+    const std::size_t hazards = record_count_.load(detail::mo_relaxed) * detail::all_slots_per_record;
     return std::max(2 * hazards, detail::asymmetric_fences() ? min_scan_threshold_asymmetric : min_scan_threshold);
 }
 
@@ -1041,7 +1074,7 @@ hazard_pointer_stats hazard_pointer_domain::stats() const noexcept {
     s.reclaimed = reclaimed;
     s.backlog = retired >= reclaimed ? retired - reclaimed : 0;
     s.records = record_count_.load(detail::mo_relaxed);
-    s.slots = s.records * detail::slots_per_record;
+    s.slots = s.records * detail::all_slots_per_record;
     s.scan_threshold = scan_threshold();
     // Plus what each thread's current batch can hold beyond the threshold:
     // a scan is due after R retires, but comes only after the last retire

@@ -46,7 +46,8 @@
 //
 // Garbage bound
 // -------------
-// With H = records * slots_per_record hazard slots and R = scan_threshold
+// With H = records * all_slots_per_record hazard slots (8 general and 5 kept
+// for the map's cursors per record) and R = scan_threshold
 // (max(2H, F) with the lazy policy, F = 1,024 with asymmetric fences and 64
 // without; 1 with the eager one), every thread
 // scans its retired list after R retires, and a scan leaves at most H
@@ -208,7 +209,7 @@ struct hazard_pointer_stats {
     std::uint64_t reclaimed = 0;      ///< objects ever freed by the domain
     std::uint64_t backlog = 0;        ///< retired - reclaimed: waiting to be freed
     std::size_t records = 0;          ///< hazard records created (about: threads)
-    std::size_t slots = 0;            ///< H = records * slots_per_record
+    std::size_t slots = 0;            ///< H = records * 13 (8 general, 5 for the map's walks)
     std::size_t scan_threshold = 0;   ///< R: retires between two scans of a thread
     std::size_t backlog_bound = 0;    ///< (2 * records + 1) * max(R, H + 1) + records * 126
     bool asymmetric_fences = false;   ///< readers fence for the compiler only; scans use membarrier
@@ -288,6 +289,9 @@ private:
     detail::atomic<const void*>* acquire_slot();
     // Owns n slots at once, or none if it throws bad_alloc.
     void acquire_slots(detail::atomic<const void*>** out, std::size_t n);
+    // Owns cursor_slots_per_record slots: the calling thread's cursor slots
+    // if all are free, else general ones (as acquire_slots).
+    void acquire_cursor_slots(detail::atomic<const void*>** out);
     void retire(detail::retired_object* object) noexcept;
     // Objects without a header (detail::headerless_retirer): room in the
     // calling thread's current batch (0 if it has no record and none can be
@@ -464,6 +468,7 @@ private:
     friend hazard_pointer make_hazard_pointer(hazard_pointer_domain& domain);
     template <std::size_t N>
     friend std::array<hazard_pointer, N> make_hazard_pointers(hazard_pointer_domain& domain);
+    friend struct detail::hazard_domain_access;
     explicit hazard_pointer(detail::atomic<const void*>* slot) noexcept : slot_(slot) {}
 
     void release() noexcept {
@@ -569,6 +574,43 @@ struct hazard_domain_access {
     static void release_current_thread(hazard_pointer_domain& domain) noexcept;
     // Lets go of a record chain (thread exit, eviction of a binding).
     static void release_chain(hazard_pointer_domain& domain, hazard_record* first) noexcept;
+    // The slots of one map walk's hazard pointers (map_cursor), each to be
+    // adopted by a hazard_pointer at once: the calling thread's cursor slots
+    // when all are free (no scan for free slots: docs/performance.md, lever
+    // 8), else general slots, as make_hazard_pointers. Each then belongs to
+    // an ordinary hazard_pointer: it may be moved out (an iterator keeps the
+    // slot its walk found the entry with) and given back from any thread;
+    // the cursor slots are taken again only once all are free. Throws
+    // std::bad_alloc as make_hazard_pointers, owning nothing then.
+    using cursor_slot_set = std::array<atomic<const void*>*, cursor_slots_per_record>;
+    static cursor_slot_set acquire_cursor_slots(hazard_pointer_domain& domain) {
+        static_assert(cursor_slots_per_record == 5);
+        cursor_slot_set out;
+#if !defined(SINK_ATOMICS_RELACY)
+        // Inline for the default domain: the thread's record from its
+        // thread_local, five loads, five stores. The same rules as
+        // hazard_pointer_domain::acquire_cursor_slots, which serves the rest.
+        hazard_record* const r = this_thread_default_record;
+        if (domain.id_ == 0 && r != nullptr && r->next_of_owner == nullptr && !fault::cursor_slots_unchecked) {
+            atomic<const void*>* const c = r->cursor_slots();
+            const void* const f = free_slot_marker();
+            // Relaxed, as in acquire_slots: only this thread (the record's
+            // owner) turns a free slot into a taken one.
+            if ((c[0].load(mo_relaxed) == f) & (c[1].load(mo_relaxed) == f) & (c[2].load(mo_relaxed) == f) &
+                (c[3].load(mo_relaxed) == f) & (c[4].load(mo_relaxed) == f)) {
+                for (std::size_t i = 0; i < cursor_slots_per_record; ++i) {
+                    c[i].store(nullptr, mo_relaxed);
+                    out[i] = &c[i];
+                }
+                return out;
+            }
+        }
+#endif
+        domain.acquire_cursor_slots(out.data());
+        return out;
+    }
+    // A hazard_pointer owning `slot` (from acquire_cursor_slots).
+    static hazard_pointer adopt(atomic<const void*>* slot) noexcept { return hazard_pointer(slot); }
 #if !defined(SINK_ATOMICS_RELACY)
     // Every address some hazard slot of `domain` publishes now (a debug
     // check: a map's destructor asserts that none of its entries is among

@@ -50,6 +50,45 @@ struct handle_vs_retire : rl::test_suite<handle_vs_retire<Held>, 2>, map_fixture
     }
 };
 
+// The handle keeps the cursor slot its lookup found the entry with, and
+// the reader walks the map again while it holds the handle (a contains()
+// and a load()): those walks must take other slots (detail/hazard_record.hpp,
+// cursor slots). Fault CURSOR_SLOTS_UNCHECKED makes them take the cursor
+// slots anyway and give them all back: the handle's entry is then
+// unprotected, the writer's scan frees it, and the last read is an access
+// to freed memory.
+struct handle_walk_vs_retire : rl::test_suite<handle_walk_vs_retire, 2>, map_fixture {
+    gate writer_done;
+
+    void before() {
+        setup();
+        prefill(10, 1);
+        prefill(20, 5);
+        writer_done.reset();
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            map_type::handle h = map->find(10);
+            RL_ASSERT(h);
+            const int first = h->get();
+            RL_ASSERT(map->contains(20));
+            RL_ASSERT(map->load(20)->get() == 5);
+            writer_done.wait();
+            RL_ASSERT(h->get() == first);
+        } else {
+            map->store(10, value(2));
+            map->erase(10);
+            writer_done.open();
+        }
+        thread_done();
+    }
+    void after() {
+        RL_ASSERT(!map->contains(10));
+        RL_ASSERT(map->verify());
+        teardown();
+    }
+};
+
 // A lazy domain: a thread's retired nodes wait in its own list until it
 // exits, and are handed over then, possibly still protected by the other
 // thread. The other thread's own retires (and finally the domain's
@@ -81,6 +120,7 @@ int main(int argc, char** argv) {
     const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<handle_vs_retire<false>>("handle_vs_retire", how);
     ok = explore<handle_vs_retire<true>>("handle_held_vs_retire", how) && ok;
+    ok = explore<handle_walk_vs_retire>("handle_walk_vs_retire", how) && ok;
     ok = ok && explore<exit_with_retired>("exit_with_retired", how);
     return ok ? 0 : 1;
 }

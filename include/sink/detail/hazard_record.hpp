@@ -53,9 +53,18 @@ struct retired_batch : retired_object {
     item items[capacity];
 };
 
-// Hazard slots per record. A thread gets one record per domain, and a second
-// one only while it holds more than this many hazard pointers at once.
+// Hazard slots per record that any hazard pointer may take. A thread gets
+// one record per domain, and a second one only while it holds more than
+// this many hazard pointers at once.
 inline constexpr std::size_t slots_per_record = 8;
+// Further slots of every record, kept for the map's cursors (the five
+// hazard pointers of one walk): the record's thread takes them all at once
+// when all are free, with no scan (hazard_pointer_domain::
+// acquire_cursor_slots); a cursor that finds one taken (a nested walk, or an
+// iterator or handle still owning the slot its walk found it with) takes
+// general slots instead. Scans read them like the others.
+inline constexpr std::size_t cursor_slots_per_record = 5;
+inline constexpr std::size_t all_slots_per_record = slots_per_record + cursor_slots_per_record;
 
 // The value of a slot that no hazard_pointer owns. It is the address of a
 // static object, so it never equals the address of a retired object, and the
@@ -73,7 +82,9 @@ struct alignas(cache_line_size) hazard_record {
     // Published hazards. Written by the hazard_pointer that owns the slot
     // (release stores, then the reader fence), read by every reclaimer (acquire
     // loads after the reclaimer fence). free_slot_marker() when unowned.
-    atomic<const void*> slots[slots_per_record];
+    // The first slots_per_record are general, the rest the cursor's.
+    atomic<const void*> slots[all_slots_per_record];
+    atomic<const void*>* cursor_slots() noexcept { return slots + slots_per_record; }
 
     // Retired objects waiting for a scan: a stack the owner pushes onto with a
     // release CAS, and that the owner's scan, a drain or a thread exit takes
@@ -104,6 +115,16 @@ struct alignas(cache_line_size) hazard_record {
     // published with a release CAS, immutable afterwards.
     hazard_record* next = nullptr;
 };
+
+#if !defined(SINK_ATOMICS_RELACY)
+// The calling thread's record in the default domain, or nullptr before the
+// thread binds to it and after it lets go (set and cleared only by the
+// thread itself, in hazard_pointer_domain.cpp). Inline and constant-
+// initialised, so that a map walk's hazard pointers are found without a
+// call (hazard_domain_access::make_cursor_hazard_pointers). Under Relacy
+// the simulated threads share one OS thread: bindings live in the domain.
+inline constinit thread_local hazard_record* this_thread_default_record = nullptr;
+#endif
 
 }  // namespace detail
 SINK_END_NAMESPACE

@@ -32,15 +32,16 @@ template <class Types>
 struct map_cursor {
     using node = typename Types::node;
 
-    // The five slots in one acquisition (lever 2 of docs/performance.md).
-    explicit map_cursor(hazard_pointer_domain& d) : map_cursor(d, make_hazard_pointers<5>(d)) {}
-    map_cursor(hazard_pointer_domain& d, std::array<hazard_pointer, 5>&& hps) noexcept
+    // The five slots in one acquisition (lever 2 of docs/performance.md):
+    // the thread's cursor slots when they are free (lever 8).
+    explicit map_cursor(hazard_pointer_domain& d) : map_cursor(d, hazard_domain_access::acquire_cursor_slots(d)) {}
+    map_cursor(hazard_pointer_domain& d, const hazard_domain_access::cursor_slot_set& s) noexcept
         : domain(&d),
-          hp_table(std::move(hps[0])),
-          hp_anchor(std::move(hps[1])),
-          hp_cur(std::move(hps[2])),
-          hp_next(std::move(hps[3])),
-          hp_first(std::move(hps[4])) {}
+          hp_table(hazard_domain_access::adopt(s[0])),
+          hp_anchor(hazard_domain_access::adopt(s[1])),
+          hp_cur(hazard_domain_access::adopt(s[2])),
+          hp_next(hazard_domain_access::adopt(s[3])),
+          hp_first(hazard_domain_access::adopt(s[4])) {}
 
     hazard_pointer_domain* domain;
     hazard_pointer hp_table;   // the table the start came from

@@ -1,0 +1,90 @@
+// The cursor slots of a hazard record (detail/hazard_record.hpp): a walk
+// takes them without a scan when all are free, and takes general slots when
+// one of them is still owned, by an iterator that kept the slot its walk
+// found its entry with.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <set>
+#include <thread>
+
+#include "sink/concurrent_map.hpp"
+
+namespace {
+
+using sink::concurrent_map;
+using sink::concurrent_map_options;
+using sink::hazard_pointer;
+using sink::hazard_pointer_domain;
+using sink::reclamation_policy;
+
+concurrent_map_options on(hazard_pointer_domain& domain) {
+    concurrent_map_options o;
+    o.domain = &domain;
+    return o;
+}
+
+// A thread that holds hazard pointers in every general slot of its record
+// still looks keys up and erases them without a second record: the walk's
+// five slots are the record's cursor slots. (An insert also saves its
+// insertion point, in two general slots.)
+TEST(MapCursorSlots, AWalkTakesTheCursorSlotsNotGeneralOnes) {
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    concurrent_map<int, int> m(on(domain));
+    for (int i = 0; i < 100; ++i) {
+        m.store(i, i);
+    }
+    std::thread([&] {
+        std::array<hazard_pointer, sink::detail::slots_per_record> held;
+        for (hazard_pointer& hp : held) {
+            hp = sink::make_hazard_pointer(domain);
+        }
+        const std::size_t records = domain.stats().records;
+        for (int i = 0; i < 100; ++i) {
+            EXPECT_EQ(m.load(i), i);
+        }
+        for (int i = 0; i < 100; i += 2) {
+            EXPECT_TRUE(m.erase(i));
+        }
+        EXPECT_EQ(domain.stats().records, records) << "a walk took general slots";
+    }).join();
+}
+
+// A value whose objects are listed while they live (a store in its
+// destructor would be removed as dead by the compiler).
+struct canary {
+    static inline std::set<const canary*> living;
+    canary() { living.insert(this); }
+    canary(const canary&) { living.insert(this); }
+    ~canary() { living.erase(this); }
+    bool alive() const { return living.count(this) != 0; }
+};
+
+// An iterator keeps the cursor slot its walk found the entry with. Later
+// walks of the same thread must leave that slot alone (they take general
+// slots): the entry, erased meanwhile, stays alive through a drain until
+// the iterator lets go. Fault CURSOR_SLOTS_UNCHECKED takes the cursor slots
+// anyway (and gives them all back at the walk's end), and the drain
+// destroys the iterator's entry under it. (Nothing is allocated after the
+// erase, so the entry's memory is not reused meanwhile.)
+TEST(MapCursorSlots, AnIteratorsSlotIsNotTakenByTheNextWalk) {
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    {
+        concurrent_map<int, canary> m(on(domain));
+        m.store(1, canary{});
+        auto it = m.begin();
+        ASSERT_NE(it, m.end());
+        EXPECT_TRUE(m.erase(1));
+        for (int i = 0; i < 10; ++i) {
+            EXPECT_FALSE(m.contains(i + 1));  // more walks
+        }
+        domain.drain();
+        EXPECT_TRUE(it->second.alive()) << "the iterator's entry was destroyed while it held it";
+        ++it;
+        EXPECT_EQ(it, m.end());
+    }
+    domain.drain();
+}
+
+}  // namespace
