@@ -3,10 +3,13 @@
 // its domain drained.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <thread>
+#include <vector>
 
 #include "sink/concurrent_map.hpp"
 
@@ -100,6 +103,35 @@ TEST(MapNodePool, AnEmptiedMapKeepsLittleOfItsPeak) {
     EXPECT_EQ(m.size(), 0u);
     const std::size_t left = m.stats().node_pool_bytes;
     EXPECT_LE(left * 20, peak) << left << " of " << peak << " bytes";
+}
+
+// The same map emptied in random order: the nodes still retired at a
+// shrink are spread over every block, and would keep them all if the shrink
+// did not drain the domain before trimming the pool (fault
+// TRIM_WITHOUT_DRAIN: 29 % of the peak stays; with the drain 4.8 %, the
+// blocks of the few nodes erased after the last shrink).
+TEST(MapNodePool, AMapEmptiedInRandomOrderKeepsLittleOfItsPeak) {
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<std::uint64_t, std::uint64_t> m(o);
+    constexpr std::uint64_t n = 300000;
+    std::vector<std::uint64_t> keys(n);
+    for (std::uint64_t i = 0; i < n; ++i) {
+        keys[i] = i;
+        m.store(i, i);
+    }
+    const std::size_t peak = m.stats().node_pool_bytes;
+    std::shuffle(keys.begin(), keys.end(), std::mt19937_64(7));
+    for (std::uint64_t k : keys) {
+        ASSERT_TRUE(m.erase(k));
+    }
+    EXPECT_EQ(m.size(), 0u);
+    const std::size_t left = m.stats().node_pool_bytes;
+    domain.drain();
+    const std::size_t drained = m.stats().node_pool_bytes;
+    EXPECT_LE(left * 10, peak) << left << " of " << peak << " bytes";
+    EXPECT_LE(drained * 10, peak) << drained << " of " << peak << " bytes after a drain";
 }
 
 // The pools of two swapped maps travel with their nodes.

@@ -219,6 +219,12 @@ inline constexpr bool heap_without_cas = true;  // a heap is taken by a load and
 inline constexpr bool heap_without_cas = false;
 #endif
 
+#ifdef SINK_FAULT_TRIM_WITHOUT_DRAIN
+inline constexpr bool trim_without_drain = true;  // a shrink trims the pool without first freeing the retired nodes
+#else
+inline constexpr bool trim_without_drain = false;
+#endif
+
 #ifdef SINK_FAULT_SKIP_POOL_TRIM
 inline constexpr bool skip_pool_trim = true;  // shrinks and clear() leave the pool's idle blocks as they are
 #else

@@ -1073,8 +1073,24 @@ private:
     // others, so that the free of their last node returns them. Without it
     // blocks that no allocation comes to use again would stay with the map
     // after an erase-everything phase. Lock-free (busy heaps are skipped).
+    //
+    // First the domain is drained: the erased nodes still waiting to be
+    // freed (up to about a thousand per thread between two scans, spread
+    // over every block when keys are erased in random order) would keep
+    // their blocks, which the trim would then list again for reuse, and a
+    // listed block stays with the pool after its last node is freed
+    // (docs/performance.md, "Node pools"). The drain frees what this
+    // thread and the threads that scanned since retired, and no hazard
+    // pointer protects; other threads' unscanned batches are out of its
+    // reach. Shrinks are rare (the table shrinks by half at a quarter
+    // load), so its cost, bounded by the garbage bound, is spread thin.
+    // No retirer of this thread is open here (trim runs after every cut
+    // of the operation has retired its nodes), so taking its batch is safe.
     void trim_pool() const noexcept {
         if (pool_ != nullptr && !fault::skip_pool_trim) {
+            if (!fault::trim_without_drain) {
+                domain_->drain();
+            }
             pool_->trim();
         }
     }
