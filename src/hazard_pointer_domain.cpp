@@ -160,8 +160,7 @@ constexpr std::size_t max_other_bindings = 4;
 // Trivially destructible, so it stays usable during the whole thread exit,
 // even after the exit hook below has run.
 struct thread_bindings {
-    // (The binding to the default domain is detail::this_thread_default_record,
-    // which the headers read inline.)
+    hazard_record* default_record;
     binding others[max_other_bindings];
     std::size_t next_eviction;
     bool exit_hook_armed;
@@ -413,6 +412,7 @@ hazard_record* hazard_pointer_domain::acquire_record() {
     }
     void* memory = detail::allocate_bytes(sizeof(hazard_record), alignof(hazard_record));
     hazard_record* r = std::construct_at(static_cast<hazard_record*>(memory));
+    r->domain = this;
     hazard_record* head = records_.load(detail::mo_relaxed);
     do {
         r->next = head;
@@ -486,10 +486,26 @@ thread_exit_hook::~thread_exit_hook() {
     release_all_bindings(b);
 }
 
-void release_all_bindings(thread_bindings& b) noexcept {
-    if (detail::this_thread_default_record != nullptr) {
-        detail::hazard_domain_access::release_chain(hazard_pointer_default_domain(), detail::this_thread_default_record);
+// The inline hint the map's walks read (detail::this_thread_default_record)
+// is a cache of the binding: set when the binding is used, cleared when the
+// record it names is released. It may be shared with other copies of this
+// library in the process (thread-local variables of several shared objects
+// can be merged into one while their functions stay apart, e.g. under
+// -Bsymbolic-functions): each copy follows the same two rules, so the hint
+// is always null or a record bound to this thread, and a reader checks that
+// the record belongs to its own domain (hazard_record::domain).
+void publish_default_hint(hazard_record* r) noexcept { detail::this_thread_default_record = r; }
+void clear_default_hint(hazard_record* released) noexcept {
+    if (detail::this_thread_default_record == released) {
         detail::this_thread_default_record = nullptr;
+    }
+}
+
+void release_all_bindings(thread_bindings& b) noexcept {
+    if (b.default_record != nullptr) {
+        clear_default_hint(b.default_record);
+        detail::hazard_domain_access::release_chain(hazard_pointer_default_domain(), b.default_record);
+        b.default_record = nullptr;
     }
     for (binding& other : b.others) {
         release_binding(other);
@@ -501,18 +517,22 @@ void release_all_bindings(thread_bindings& b) noexcept {
 hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcept {
     thread_bindings& b = tls_bindings;
     if (id_ == 0) {
-        if (detail::this_thread_default_record != nullptr || !create) {
-            return detail::this_thread_default_record;
+        if (b.default_record != nullptr || !create) {
+            if (b.default_record != nullptr) {
+                publish_default_hint(b.default_record);
+            }
+            return b.default_record;
         }
         try {
-            detail::this_thread_default_record = acquire_record();
+            b.default_record = acquire_record();
         } catch (const std::bad_alloc&) {
             return nullptr;
         }
         // After the exit hook has run (another thread_local's destructor using
         // a map), the late hook releases the record.
         arm_exit_hook();
-        return detail::this_thread_default_record;
+        publish_default_hint(b.default_record);
+        return b.default_record;
     }
     for (binding& other : b.others) {
         if (other.domain == this && other.domain_id == id_) {
@@ -550,9 +570,10 @@ hazard_record* hazard_pointer_domain::current_thread_record(bool create) noexcep
 void detail::hazard_domain_access::release_current_thread(hazard_pointer_domain& domain) noexcept {
     thread_bindings& b = tls_bindings;
     if (domain.id_ == 0) {
-        if (detail::this_thread_default_record != nullptr) {
-            domain.release_record_chain(detail::this_thread_default_record);
-            detail::this_thread_default_record = nullptr;
+        if (b.default_record != nullptr) {
+            clear_default_hint(b.default_record);
+            domain.release_record_chain(b.default_record);
+            b.default_record = nullptr;
         }
         return;
     }

@@ -590,14 +590,17 @@ struct hazard_domain_access {
         // Inline for the default domain: the thread's record from its
         // thread_local, five loads, five stores. The same rules as
         // hazard_pointer_domain::acquire_cursor_slots, which serves the rest.
+        // The hint is null or a record bound to this thread; it is ours if it
+        // belongs to `domain` (hazard_record.hpp).
         hazard_record* const r = this_thread_default_record;
-        if (domain.id_ == 0 && r != nullptr && r->next_of_owner == nullptr && !fault::cursor_slots_unchecked) {
+        if (r != nullptr && r->domain == &domain && r->next_of_owner == nullptr) {
             atomic<const void*>* const c = r->cursor_slots();
             const void* const f = free_slot_marker();
             // Relaxed, as in acquire_slots: only this thread (the record's
             // owner) turns a free slot into a taken one.
-            if ((c[0].load(mo_relaxed) == f) & (c[1].load(mo_relaxed) == f) & (c[2].load(mo_relaxed) == f) &
-                (c[3].load(mo_relaxed) == f) & (c[4].load(mo_relaxed) == f)) {
+            if (fault::cursor_slots_unchecked ||
+                ((c[0].load(mo_relaxed) == f) & (c[1].load(mo_relaxed) == f) & (c[2].load(mo_relaxed) == f) &
+                 (c[3].load(mo_relaxed) == f) & (c[4].load(mo_relaxed) == f))) {
                 for (std::size_t i = 0; i < cursor_slots_per_record; ++i) {
                     c[i].store(nullptr, mo_relaxed);
                     out[i] = &c[i];

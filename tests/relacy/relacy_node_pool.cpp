@@ -19,6 +19,15 @@
 //                     (fault HEAP_WITHOUT_CAS: data race on the heap)
 // pool_close          the owner closes the pool while peers still free
 //                     (the last free destroys the pool; nothing leaks)
+// pool_listed         a block a free lists is taken by an allocation
+//                     (fault LISTED_RELAXED: data race on its fields)
+// pool_chunks         an allocation probes a chunk of heaps another
+//                     thread appended (one heap a chunk in the model;
+//                     fault CHUNK_APPEND_RELAXED: data race on the heap)
+// pool_relist         an allocation takes two listed blocks, keeps one
+//                     and lists the other again while a peer frees into it
+//                     (a heap keeps one in the model; fault RELIST_DROPPED:
+//                     the other block is lost, a leak)
 #include <cstdio>
 #include <new>
 
@@ -174,18 +183,115 @@ struct pool_close : pool_fixture<pool_close, 3> {
     }
 };
 
+// Block A fills and is given up (detached, both slots in use), block B is
+// the heap's. T1 frees a slot of A: its free claims A and lists it. T0
+// allocates until B runs out, then takes the listed stack and may pop A's
+// freed slot: it reads A's private fields, which T1's listing released.
+struct pool_listed : pool_fixture<pool_listed, 2> {
+    payload* a = nullptr;
+    payload* b = nullptr;
+    payload* c = nullptr;
+    payload* got[2] = {};
+
+    void before() {
+        pool_fixture::before();
+        a = make(pool, 1);
+        b = make(pool, 2);
+        c = make(pool, 3);  // A exhausted and given up: a new block
+        RL_ASSERT(d::block_of(a) == d::block_of(b) && d::block_of(c) != d::block_of(a));
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            got[0] = make(pool, 4);
+            got[1] = make(pool, 5);  // B exhausted: the listed stack, or a new block
+        } else {
+            unmake(a);
+        }
+    }
+    void after() {
+        RL_ASSERT(got[0]->value.get() == 4 && got[1]->value.get() == 5);
+        for (payload* p : {b, c, got[0], got[1]}) {
+            unmake(p);
+        }
+        pool->close();
+    }
+};
+
+// Two threads allocate twice each. With one heap a chunk, an allocation
+// that finds the first heap busy appends a chunk; the other thread may then
+// find the first heap busy in turn and take the appended chunk's heap,
+// whose fields the appender initialised.
+struct pool_chunks : pool_fixture<pool_chunks, 2> {
+    payload* got[2][2] = {};
+
+    void thread(unsigned index) {
+        for (payload*& p : got[index]) {
+            p = make(pool, static_cast<int>(index));
+        }
+    }
+    void after() {
+        for (auto& mine : got) {
+            for (payload* p : mine) {
+                RL_ASSERT(p != nullptr);
+                unmake(p);
+            }
+        }
+        pool->close();
+    }
+};
+
+// Blocks A and B are listed (each with one slot free), C is the heap's,
+// with one slot left. T0 allocates twice: C's last slot, then the listed
+// stack, taken whole: it keeps B and lists A again. T1 frees A's other
+// slot meanwhile (into the listed stack's block, or the one T0 holds).
+// close() must find A and give it back.
+struct pool_relist : pool_fixture<pool_relist, 2> {
+    payload* a2 = nullptr;
+    payload* b2 = nullptr;
+    payload* c1 = nullptr;
+    payload* got[2] = {};
+
+    void before() {
+        pool_fixture::before();
+        payload* a1 = make(pool, 1);
+        a2 = make(pool, 2);
+        payload* b1 = make(pool, 3);  // A exhausted and given up
+        b2 = make(pool, 4);
+        c1 = make(pool, 5);  // B exhausted and given up
+        unmake(a1);          // claims A, lists it
+        unmake(b1);          // claims B, lists it
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            got[0] = make(pool, 6);  // C's last slot
+            got[1] = make(pool, 7);  // the listed stack
+        } else {
+            unmake(a2);
+        }
+    }
+    void after() {
+        for (payload* p : {b2, c1, got[0], got[1]}) {
+            unmake(p);
+        }
+        pool->close();
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const bool soak = sink_relacy::long_mode(argc, argv);
     const exploration small{soak ? 2000000ULL : 200000ULL, soak ? 3u : 2u};
-    // Three threads of many steps: the bounded search takes minutes; CI
-    // runs the random scheduler only.
+    // Three threads of many steps (or two with many heap probes): the
+    // bounded search takes minutes; CI runs the random scheduler only.
     const exploration three{soak ? 2000000ULL : 200000ULL, soak ? 2u : 0u};
     bool ok = explore<pool_remote_free>("pool_remote_free", small);
     ok = explore<pool_claim>("pool_claim", small) && ok;
     ok = explore<pool_touch>("pool_touch", small) && ok;
     ok = explore<pool_heaps>("pool_heaps", small) && ok;
     ok = explore<pool_close>("pool_close", three) && ok;
+    ok = explore<pool_listed>("pool_listed", small) && ok;
+    ok = explore<pool_chunks>("pool_chunks", three) && ok;  // the bounded search: 10 million schedules
+    ok = explore<pool_relist>("pool_relist", small) && ok;
     return ok ? 0 : 1;
 }

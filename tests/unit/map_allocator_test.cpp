@@ -125,6 +125,27 @@ TEST(MapAllocator, AStatefulAllocatorGetsEverythingBack) {
     EXPECT_EQ(ar.constructs.load(), ar.destroys.load());
 }
 
+// A map filled by inserts alone (no erase, so no retire brings a scan)
+// holds its current table and its pool, not the tables its grows replaced:
+// each completed resize drains the domain after the sweep has let go of
+// the old table (fault RESIZE_WITHOUT_DRAIN keeps them all, about as many
+// bytes again as the current table).
+TEST(MapAllocator, AFilledMapHoldsNoReplacedTable) {
+    arena ar;
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    using map = arena_map<std::uint64_t, std::uint64_t>;
+    map m(on(domain), {}, {}, map::allocator_type(&ar));
+    for (std::uint64_t i = 0; i < 200000; ++i) {
+        m.store(i, i);
+    }
+    const sink::concurrent_map_stats s = m.stats();
+    ASSERT_GE(s.grows, 8u);
+    const long table_bytes = static_cast<long>(s.sections * sizeof(void*));
+    const long outside_pool = ar.bytes.load() - static_cast<long>(s.node_pool_bytes);
+    EXPECT_LE(outside_pool, table_bytes + 64 * 1024)
+        << "the current table is " << table_bytes << " bytes; the rest is replaced tables";
+}
+
 // Nodes too large or too aligned for a pool slot have allocations of their
 // own, from the same allocator, and outlive the map as the others do.
 TEST(MapAllocator, LargeAndOverAlignedNodesUseTheMapsAllocator) {

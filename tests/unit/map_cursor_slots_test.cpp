@@ -67,9 +67,10 @@ struct canary {
 // the iterator lets go. Fault CURSOR_SLOTS_UNCHECKED takes the cursor slots
 // anyway (and gives them all back at the walk's end), and the drain
 // destroys the iterator's entry under it. (Nothing is allocated after the
-// erase, so the entry's memory is not reused meanwhile.)
-TEST(MapCursorSlots, AnIteratorsSlotIsNotTakenByTheNextWalk) {
-    hazard_pointer_domain domain(reclamation_policy::lazy);
+// erase, so the entry's memory is not reused meanwhile.) Run on a domain of
+// its own (cursor slots taken through the library) and on the default
+// domain (taken inline in the walk).
+void an_iterators_slot_is_not_taken_by_the_next_walk(hazard_pointer_domain& domain) {
     {
         concurrent_map<int, canary> m(on(domain));
         m.store(1, canary{});
@@ -80,11 +81,20 @@ TEST(MapCursorSlots, AnIteratorsSlotIsNotTakenByTheNextWalk) {
             EXPECT_FALSE(m.contains(i + 1));  // more walks
         }
         domain.drain();
-        EXPECT_TRUE(it->second.alive()) << "the iterator's entry was destroyed while it held it";
+        ASSERT_TRUE(it->second.alive()) << "the iterator's entry was destroyed while it held it";
         ++it;
         EXPECT_EQ(it, m.end());
     }
     domain.drain();
+}
+
+TEST(MapCursorSlots, AnIteratorsSlotIsNotTakenByTheNextWalk) {
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    an_iterators_slot_is_not_taken_by_the_next_walk(domain);
+}
+
+TEST(MapCursorSlots, AnIteratorsSlotIsNotTakenByTheNextWalkOnTheDefaultDomain) {
+    an_iterators_slot_is_not_taken_by_the_next_walk(sink::hazard_pointer_default_domain());
 }
 
 }  // namespace

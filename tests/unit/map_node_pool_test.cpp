@@ -108,7 +108,7 @@ TEST(MapNodePool, AnEmptiedMapKeepsLittleOfItsPeak) {
 // The same map emptied in random order: the nodes still retired at a
 // shrink are spread over every block, and would keep them all if the shrink
 // did not drain the domain before trimming the pool (fault
-// TRIM_WITHOUT_DRAIN: 29 % of the peak stays; with the drain 4.8 %, the
+// RESIZE_WITHOUT_DRAIN: 29 % of the peak stays; with the drain 4.8 %, the
 // blocks of the few nodes erased after the last shrink).
 TEST(MapNodePool, AMapEmptiedInRandomOrderKeepsLittleOfItsPeak) {
     hazard_pointer_domain domain(reclamation_policy::lazy);

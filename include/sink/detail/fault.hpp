@@ -219,10 +219,28 @@ inline constexpr bool heap_without_cas = true;  // a heap is taken by a load and
 inline constexpr bool heap_without_cas = false;
 #endif
 
-#ifdef SINK_FAULT_TRIM_WITHOUT_DRAIN
-inline constexpr bool trim_without_drain = true;  // a shrink trims the pool without first freeing the retired nodes
+#ifdef SINK_FAULT_LISTED_RELAXED
+inline constexpr bool listed_relaxed = true;  // listing a block does not release its private fields to the taker
 #else
-inline constexpr bool trim_without_drain = false;
+inline constexpr bool listed_relaxed = false;
+#endif
+
+#ifdef SINK_FAULT_CHUNK_APPEND_RELAXED
+inline constexpr bool chunk_append_relaxed = true;  // a new chunk of heaps is appended without releasing its initialisation
+#else
+inline constexpr bool chunk_append_relaxed = false;
+#endif
+
+#ifdef SINK_FAULT_RELIST_DROPPED
+inline constexpr bool relist_dropped = true;  // blocks taken from the listed stack beyond a heap's few are not listed again
+#else
+inline constexpr bool relist_dropped = false;
+#endif
+
+#ifdef SINK_FAULT_RESIZE_WITHOUT_DRAIN
+inline constexpr bool resize_without_drain = true;  // resizes and clear() give memory back without draining the domain first
+#else
+inline constexpr bool resize_without_drain = false;
 #endif
 
 #ifdef SINK_FAULT_SKIP_POOL_TRIM

@@ -9,6 +9,7 @@
 #include "sink/detail/atomic.hpp"
 
 SINK_BEGIN_NAMESPACE
+class hazard_pointer_domain;
 namespace detail {
 
 // The header every retirable object carries (inside hazard_pointer_obj_base).
@@ -114,15 +115,22 @@ struct alignas(cache_line_size) hazard_record {
     // The domain's list of all records. Written once before the record is
     // published with a release CAS, immutable afterwards.
     hazard_record* next = nullptr;
+    // The domain the record belongs to, for ever (set with `next`).
+    hazard_pointer_domain* domain = nullptr;
 };
 
 #if !defined(SINK_ATOMICS_RELACY)
-// The calling thread's record in the default domain, or nullptr before the
-// thread binds to it and after it lets go (set and cleared only by the
-// thread itself, in hazard_pointer_domain.cpp). Inline and constant-
-// initialised, so that a map walk's hazard pointers are found without a
-// call (hazard_domain_access::make_cursor_hazard_pointers). Under Relacy
-// the simulated threads share one OS thread: bindings live in the domain.
+// A hint: the calling thread's record in the default domain, or nullptr
+// (set when the thread's binding is used, cleared when the record it names
+// is released, only by the thread itself: hazard_pointer_domain.cpp). It is
+// always null or a record bound to this thread, but not necessarily of the
+// domain the reader means: copies of sink in several shared objects may
+// share this thread-local while each has its own default domain, so a
+// reader checks `domain` first. Inline and constant-initialised, so that a
+// map walk's hazard pointers are found without a call in an executable
+// (hazard_domain_access::acquire_cursor_slots; position-independent code
+// reaches a thread-local through __tls_get_addr). Under Relacy the
+// simulated threads share one OS thread: bindings live in the domain.
 inline constinit thread_local hazard_record* this_thread_default_record = nullptr;
 #endif
 

@@ -410,12 +410,13 @@ public:
             }
             return true;  // re-examine: it is frozen now (or changed)
         });
+        c.hp_table.reset_protection();  // the walk is over (see give_back_memory)
         try {
             request_resize(current_width(), 0);
         } catch (...) {
             // Every entry is erased already; the table just stays as large.
         }
-        trim_pool();
+        give_back_memory(/*trim=*/true);
     }
 
     std::size_t size() const noexcept {
@@ -918,6 +919,9 @@ private:
     void after_insert(cursor& c) const noexcept {
         if (options_.grow_on_insert_count > 0 && c.live_passed > options_.grow_on_insert_count &&
             load_allows(c.width, options_.grow_min_load_percent, /*at_least=*/true)) {
+            // The walk is over: its table need not stay protected, and the
+            // drain at the end of the sweep can free it if it is the old one.
+            c.hp_table.reset_protection();
             request_resize(c.width, static_cast<int>(c.width + options_.grow_amount));
         }
     }
@@ -929,6 +933,7 @@ private:
         }
         if (empty_sections_from(c) >= options_.shrink_on_empty_count &&
             load_allows(c.width, options_.shrink_max_load_percent, /*at_least=*/false)) {
+            c.hp_table.reset_protection();  // as in after_insert
             request_resize(c.width, static_cast<int>(c.width) - static_cast<int>(options_.shrink_amount));
         }
     }
@@ -1062,35 +1067,41 @@ private:
             // No slot of `old` holds anything, current_ and t->old no longer
             // point at it: only hazard pointers can, and retire respects them.
             old->retire(map_table_deleter<types>(), *domain_);
-            if (t->width < old->width) {
-                trim_pool();
-            }
+            hp_old.reset_protection();
+            give_back_memory(/*trim=*/t->width < old->width);
         }
     }
 
-    // After a shrink or a clear: the pool gives back the blocks its idle
-    // heaps and listed stack hold with no live node, and detaches the
-    // others, so that the free of their last node returns them. Without it
-    // blocks that no allocation comes to use again would stay with the map
-    // after an erase-everything phase. Lock-free (busy heaps are skipped).
+    // After a completed resize or a clear. First the domain is drained:
+    // a table replaced by a resize is retired when its sweep ends, and
+    // without a drain it waits for this thread's next scan, which only a
+    // retire brings (a fill that only inserts never scans: the replaced
+    // tables, together about the size of the current one, stayed until the
+    // next erase; the operation that resized no longer protects its start
+    // table, and the sweep lets go of the old one first). And the erased
+    // nodes still waiting to be freed (up to about a thousand per thread
+    // between two scans, spread over every block when keys are erased in
+    // random order) would keep their blocks, which the trim would then
+    // list again for reuse, and a listed block stays with the pool after
+    // its last node is freed (docs/performance.md, "Node pools"). The
+    // drain frees what this thread and the threads that scanned since
+    // retired, and no hazard pointer protects; other threads' unscanned
+    // batches are out of its reach. Resizes are rare (log n of them in a
+    // fill), so its cost, bounded by the garbage bound, is spread thin. No
+    // retirer of this thread is open here (this runs after every cut of
+    // the operation has retired its nodes), so taking its batch is safe.
     //
-    // First the domain is drained: the erased nodes still waiting to be
-    // freed (up to about a thousand per thread between two scans, spread
-    // over every block when keys are erased in random order) would keep
-    // their blocks, which the trim would then list again for reuse, and a
-    // listed block stays with the pool after its last node is freed
-    // (docs/performance.md, "Node pools"). The drain frees what this
-    // thread and the threads that scanned since retired, and no hazard
-    // pointer protects; other threads' unscanned batches are out of its
-    // reach. Shrinks are rare (the table shrinks by half at a quarter
-    // load), so its cost, bounded by the garbage bound, is spread thin.
-    // No retirer of this thread is open here (trim runs after every cut
-    // of the operation has retired its nodes), so taking its batch is safe.
-    void trim_pool() const noexcept {
-        if (pool_ != nullptr && !fault::skip_pool_trim) {
-            if (!fault::trim_without_drain) {
-                domain_->drain();
-            }
+    // Then, after a shrink or a clear (`trim`), the pool gives back the
+    // blocks its idle heaps and listed stack hold with no live node, and
+    // detaches the others, so that the free of their last node returns
+    // them. Without it blocks that no allocation comes to use again would
+    // stay with the map after an erase-everything phase. Lock-free (busy
+    // heaps are skipped).
+    void give_back_memory(bool trim) const noexcept {
+        if (!fault::resize_without_drain) {
+            domain_->drain();
+        }
+        if (trim && pool_ != nullptr && !fault::skip_pool_trim) {
             pool_->trim();
         }
     }

@@ -139,7 +139,9 @@ struct pool_heap : pool_heap_fields {
 };
 
 struct pool_heap_chunk {
-    static constexpr unsigned size = 8;
+    // One heap a chunk in the model: two threads that allocate at once
+    // already append a chunk (relacy_node_pool, pool_chunks).
+    static constexpr unsigned size = is_model_checked ? 1 : 8;
     std::array<pool_heap, size> heaps;
     atomic<pool_heap_chunk*> next{nullptr};
 };
@@ -170,7 +172,9 @@ inline constexpr std::size_t pool_max_align = 64;
 inline constexpr std::size_t pool_max_slot_size = 1024;
 // How many partly free blocks a heap keeps for a size class; the rest of
 // what it takes from the listed stack goes back there, for other heaps.
-inline constexpr unsigned pool_partial_cap = 4;
+// (One in the model, so that two listed blocks already exercise the
+// relisting: relacy_node_pool, pool_relist.)
+inline constexpr unsigned pool_partial_cap = is_model_checked ? 1 : 4;
 
 class node_pool_base {
 public:
@@ -482,13 +486,20 @@ private:
             pool_heap_chunk* next = c->next.load(mo_acquire);
             if (next == nullptr) {
                 // Every heap is busy: add a chunk whose first heap is ours.
-                // release: the chunk's initialisation, to probers that load
-                // `next` (acquire). Losing the CAS means another thread
-                // appended one: probe that.
+                // Success releases the chunk's initialisation to probers that
+                // load `next` (acquire). Losing the CAS means another thread
+                // appended one: probe that, so the failure acquires its
+                // initialisation. acq_rel rather than release on success:
+                // C++11's rule, which Relacy keeps, allows no failure order
+                // stronger than the success order (C++17 dropped it), and
+                // on x86 the two cost the same. (pool_chunks found the
+                // release/acquire pair modelled as release/relaxed.)
                 pool_heap_chunk* fresh = allocate_chunk();
                 fresh->heaps[0].busy.store(true, mo_relaxed);
                 pool_heap_chunk* expected = nullptr;
-                if (c->next.compare_exchange_strong(expected, fresh, mo_release, mo_acquire)) {
+                if (c->next.compare_exchange_strong(expected, fresh,
+                                                    fault::chunk_append_relaxed ? mo_acquire : mo_acq_rel,
+                                                    mo_acquire)) {
                     return fresh->heaps[0];
                 }
                 deallocate_chunk(fresh);
@@ -513,7 +524,7 @@ private:
             if (kept != nullptr) {
                 pool_block* rest = kept->next_listed.get();
                 kept->next_listed.set(nullptr);
-                while (rest != nullptr) {
+                while (rest != nullptr && !fault::relist_dropped) {
                     pool_block* next = rest->next_listed.get();
                     if (!try_list(*rest)) {
                         settle(*rest, /*may_list=*/false);  // closed: cannot happen while allocating
@@ -715,7 +726,8 @@ private:
             b.next_listed.set(reinterpret_cast<pool_block*>(head));
             // release: the block's private fields, and its ownership, to
             // the taker (acquire).
-        } while (!listed_[b.size_class].compare_exchange_weak(head, reinterpret_cast<std::uintptr_t>(&b), mo_release,
+        } while (!listed_[b.size_class].compare_exchange_weak(head, reinterpret_cast<std::uintptr_t>(&b),
+                                                              fault::listed_relaxed ? mo_relaxed : mo_release,
                                                               mo_relaxed));
         return true;
     }
