@@ -111,6 +111,12 @@ TEST(MapNodePool, AnEmptiedMapKeepsLittleOfItsPeak) {
 // RESIZE_WITHOUT_DRAIN: 29 % of the peak stays; with the drain 4.8 %, the
 // blocks of the few nodes erased after the last shrink).
 TEST(MapNodePool, AMapEmptiedInRandomOrderKeepsLittleOfItsPeak) {
+#ifdef SINK_POOL_POISON
+    // ASan builds keep the last 1,024 freed nodes of each pool quarantined
+    // (node_pool.hpp), and a trim leaves them there on purpose: erased in
+    // random order they are spread over every block.
+    GTEST_SKIP() << "the ASan quarantine keeps the last freed nodes' blocks";
+#endif
     hazard_pointer_domain domain(reclamation_policy::lazy);
     concurrent_map_options o;
     o.domain = &domain;
@@ -132,6 +138,27 @@ TEST(MapNodePool, AMapEmptiedInRandomOrderKeepsLittleOfItsPeak) {
     const std::size_t drained = m.stats().node_pool_bytes;
     EXPECT_LE(left * 10, peak) << left << " of " << peak << " bytes";
     EXPECT_LE(drained * 10, peak) << drained << " of " << peak << " bytes after a drain";
+}
+
+// clear() of an empty map erases nothing and so gives nothing back: it does
+// not drain the domain, whose retired stacks belong to other maps' threads
+// (found in review: a loop of clears beside a writer of another map ran
+// its scans, a fifth as many clears per second).
+TEST(MapNodePool, ClearingAnEmptyMapDoesNotDrainTheDomain) {
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<int, int> busy(o), scratch(o);
+    for (int i = 0; i < 50; ++i) {
+        busy.store(i, i);
+    }
+    for (int i = 0; i < 50; ++i) {
+        busy.erase(i);
+    }
+    const auto before = domain.stats();
+    ASSERT_GT(before.backlog, 0u);
+    scratch.clear();
+    EXPECT_EQ(domain.stats().reclaimed, before.reclaimed);
 }
 
 // The pools of two swapped maps travel with their nodes.

@@ -395,7 +395,8 @@ public:
     // Erases every entry that is in the map when the walk reaches it.
     void clear() {
         cursor c(*domain_);
-        full_walk(c, [this](node* n, link l) {
+        bool froze_any = false;
+        full_walk(c, [this, &froze_any](node* n, link l) {
             if (!is_entry_order(n->order)) {
                 return false;
             }
@@ -407,6 +408,7 @@ public:
             if (n->next.compare_exchange_strong(expected, l | frozen_bit, mo_acq_rel, mo_acquire) ||
                 fault::clear_counts_lost_cas) {
                 size_.add(-1);
+                froze_any = true;
             }
             return true;  // re-examine: it is frozen now (or changed)
         });
@@ -416,7 +418,11 @@ public:
         } catch (...) {
             // Every entry is erased already; the table just stays as large.
         }
-        give_back_memory(/*trim=*/true);
+        // A clear that erased nothing has nothing to give back, and does not
+        // drain the domain (a drain takes every thread's retired stack: a
+        // loop clearing an empty map beside writers of other maps would
+        // keep doing their scans).
+        give_back_memory(/*trim=*/true, /*drain=*/froze_any);
     }
 
     std::size_t size() const noexcept {
@@ -1066,9 +1072,12 @@ private:
         if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) {
             // No slot of `old` holds anything, current_ and t->old no longer
             // point at it: only hazard pointers can, and retire respects them.
+            // Nothing of `old` is read after the retire (once hp_old lets go,
+            // any thread's drain may free it).
+            const bool shrank = t->width < old->width;
             old->retire(map_table_deleter<types>(), *domain_);
             hp_old.reset_protection();
-            give_back_memory(/*trim=*/t->width < old->width);
+            give_back_memory(/*trim=*/shrank);
         }
     }
 
@@ -1097,8 +1106,8 @@ private:
     // them. Without it blocks that no allocation comes to use again would
     // stay with the map after an erase-everything phase. Lock-free (busy
     // heaps are skipped).
-    void give_back_memory(bool trim) const noexcept {
-        if (!fault::resize_without_drain) {
+    void give_back_memory(bool trim, bool drain = true) const noexcept {
+        if (drain && !fault::resize_without_drain) {
             domain_->drain();
         }
         if (trim && pool_ != nullptr && !fault::skip_pool_trim) {
