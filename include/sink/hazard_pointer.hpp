@@ -598,9 +598,10 @@ struct hazard_domain_access {
             const void* const f = free_slot_marker();
             // Relaxed, as in acquire_slots: only this thread (the record's
             // owner) turns a free slot into a taken one.
-            if (fault::cursor_slots_unchecked ||
-                ((c[0].load(mo_relaxed) == f) & (c[1].load(mo_relaxed) == f) & (c[2].load(mo_relaxed) == f) &
-                 (c[3].load(mo_relaxed) == f) & (c[4].load(mo_relaxed) == f))) {
+            const int free_slots = int{c[0].load(mo_relaxed) == f} + int{c[1].load(mo_relaxed) == f} +
+                                   int{c[2].load(mo_relaxed) == f} + int{c[3].load(mo_relaxed) == f} +
+                                   int{c[4].load(mo_relaxed) == f};  // five loads, one branch
+            if (fault::cursor_slots_unchecked || free_slots == 5) {
                 for (std::size_t i = 0; i < cursor_slots_per_record; ++i) {
                     c[i].store(nullptr, mo_relaxed);
                     out[i] = &c[i];
