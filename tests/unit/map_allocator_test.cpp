@@ -63,7 +63,7 @@ struct arena_allocator {
     }
     void deallocate(T* p, std::size_t n) noexcept {
         where->bytes.fetch_sub(static_cast<long>(n * sizeof(T)));
-        ::operator delete(p, n * sizeof(T), std::align_val_t(alignof(T)));
+        ::operator delete(p, std::align_val_t(alignof(T)));  // unsized: clang 14 has no sized deallocation by default
     }
     template <class U, class... Args>
     void construct(U* p, Args&&... args) {
@@ -356,7 +356,7 @@ private:
     }
     void do_deallocate(void* p, std::size_t n, std::size_t align) override {
         bytes_.fetch_sub(static_cast<long>(n));
-        ::operator delete(p, n, std::align_val_t(align));
+        ::operator delete(p, std::align_val_t(align));
     }
     bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
     std::atomic<long> bytes_{0};
