@@ -108,8 +108,9 @@ TEST(MapNodePool, AnEmptiedMapKeepsLittleOfItsPeak) {
 // The same map emptied in random order: the nodes still retired at a
 // shrink are spread over every block, and would keep them all if the shrink
 // did not drain the domain before trimming the pool (fault
-// RESIZE_WITHOUT_DRAIN: 29 % of the peak stays; with the drain 4.8 %, the
-// blocks of the few nodes erased after the last shrink).
+// RESIZE_WITHOUT_DRAIN: 65 % of the peak stays in this order; with the
+// drain a few %, the blocks of the few nodes erased after the last shrink;
+// at most 20 % is allowed).
 TEST(MapNodePool, AMapEmptiedInRandomOrderKeepsLittleOfItsPeak) {
 #ifdef SINK_POOL_POISON
     // ASan builds keep the last 1,024 freed nodes of each pool quarantined
@@ -128,7 +129,13 @@ TEST(MapNodePool, AMapEmptiedInRandomOrderKeepsLittleOfItsPeak) {
         m.store(i, i);
     }
     const std::size_t peak = m.stats().node_pool_bytes;
-    std::shuffle(keys.begin(), keys.end(), std::mt19937_64(7));
+    // Fisher-Yates on the raw engine, not std::shuffle, whose permutation
+    // differs between standard libraries (libc++ left 11.9% where libstdc++
+    // left 4.8%: which nodes come after the last shrink is luck).
+    std::mt19937_64 rng(7);
+    for (std::size_t i = keys.size() - 1; i > 0; --i) {
+        std::swap(keys[i], keys[rng() % (i + 1)]);
+    }
     for (std::uint64_t k : keys) {
         ASSERT_TRUE(m.erase(k));
     }
@@ -136,8 +143,8 @@ TEST(MapNodePool, AMapEmptiedInRandomOrderKeepsLittleOfItsPeak) {
     const std::size_t left = m.stats().node_pool_bytes;
     domain.drain();
     const std::size_t drained = m.stats().node_pool_bytes;
-    EXPECT_LE(left * 10, peak) << left << " of " << peak << " bytes";
-    EXPECT_LE(drained * 10, peak) << drained << " of " << peak << " bytes after a drain";
+    EXPECT_LE(left * 5, peak) << left << " of " << peak << " bytes";
+    EXPECT_LE(drained * 5, peak) << drained << " of " << peak << " bytes after a drain";
 }
 
 // clear() of an empty map erases nothing and so gives nothing back: it does
