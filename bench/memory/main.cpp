@@ -25,6 +25,7 @@
 #include <benchmark/benchmark.h>
 
 #include "common/text_table.hpp"
+#include "driver/workload.hpp"
 #include "maps/all_maps.hpp"
 #include "memory/counting_malloc.hpp"
 
@@ -43,7 +44,18 @@ std::size_t entries = 1'000'000;
 
 std::uint64_t scattered(std::size_t i) { return (i * 2654435761ULL) % entries; }
 
-template <class Map>
+// Key number k as a Key; a string is built per call, as a caller would, and
+// freed before the next, so it shows in no figure but the map's own copy.
+template <class Key>
+Key key_of(std::uint64_t k) {
+    if constexpr (std::is_same_v<Key, std::string>) {
+        return string_key(k);
+    } else {
+        return k;
+    }
+}
+
+template <class Map, class Key>
 measurement measure() {
     namespace cm = counting_malloc;
     measurement m;
@@ -58,7 +70,7 @@ measurement measure() {
         auto fill = [&] {
             [[maybe_unused]] typename Map::thread_scope scope;
             for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < entries;) {
-                map->insert(scattered(i), i);
+                map->insert(key_of<Key>(scattered(i)), i);
             }
         };
         std::vector<std::thread> pool;
@@ -80,14 +92,14 @@ measurement measure() {
                     std::uint64_t value = 0, k = 1;
                     while (erasing.load(std::memory_order_relaxed)) {
                         k = (k + 2654435761ULL) % entries;
-                        map->find(k, value);
+                        map->find(key_of<Key>(k), value);
                     }
                     benchmark::DoNotOptimize(value);
                 });
             }
             {
                 [[maybe_unused]] typename Map::thread_scope scope;
-                for (std::size_t i = 0; i < entries; ++i) map->erase(scattered(i));
+                for (std::size_t i = 0; i < entries; ++i) map->erase(key_of<Key>(scattered(i)));
             }
             erasing.store(false, std::memory_order_relaxed);
             if (reader.joinable()) reader.join();
@@ -99,15 +111,15 @@ measurement measure() {
     return m;
 }
 
-// Runs measure<Map>() in a child process and hands back what it found.
-template <class Map>
+// Runs measure<Map, Key>() in a child process and hands back what it found.
+template <class Map, class Key>
 measurement in_child() {
     int fds[2];
     if (pipe(fds) != 0) return {};
     const pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        const measurement m = measure<Map>();
+        const measurement m = measure<Map, Key>();
         const ssize_t written = write(fds[1], &m, sizeof m);
         _exit(written == static_cast<ssize_t>(sizeof m) ? 0 : 1);
     }
@@ -125,15 +137,16 @@ measurement in_child() {
 
 struct row {
     std::string name;
+    bool string_keys;
     measurement m;
 };
 std::vector<row> rows;
 bool failed = false;  // a measurement failed its check: exit non-zero
 
-template <class Map>
+template <class Map, class Key>
 void memory_body(benchmark::State& state) {
     measurement m;
-    for (auto _ : state) m = in_child<Map>();
+    for (auto _ : state) m = in_child<Map, Key>();
     if (m.error[0] != '\0') {
         state.SkipWithError(m.error);
         failed = true;
@@ -147,28 +160,32 @@ void memory_body(benchmark::State& state) {
         state.counters["after_erase_all_pct_of_peak"] = 100.0 * m.drained_bytes / m.peak_bytes;
     }
     state.counters["bytes_after_destroy"] = m.destroyed_bytes;
-    rows.push_back({std::string(Map::name), m});
+    rows.push_back({std::string(Map::name), std::is_same_v<Key, std::string>, m});
 }
 
 template <template <class> class... Adapters>
-void register_all(map_list<Adapters...>, const std::vector<std::string>& wanted) {
-    auto one = [&]<template <class> class A>() {
-        using Map = A<std::uint64_t>;
+void register_all(map_list<Adapters...>, const std::vector<std::string>& wanted, bool u64_keys, bool string_keys) {
+    auto one = [&]<template <class> class A, class Key>() {
+        using Map = A<Key>;
         const std::string id = map_id(Map::name);
         if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), id) == wanted.end()) return;
-        benchmark::RegisterBenchmark(("memory/" + id).c_str(), memory_body<Map>)->Iterations(1)->Unit(
-            benchmark::kMillisecond);
+        const std::string keys = std::is_same_v<Key, std::string> ? "/string" : "/u64";
+        benchmark::RegisterBenchmark(("memory/" + id + keys).c_str(), memory_body<Map, Key>)
+            ->Iterations(1)
+            ->Unit(benchmark::kMillisecond);
     };
-    (one.template operator()<Adapters>(), ...);
+    if (u64_keys) (one.template operator()<Adapters, std::uint64_t>(), ...);
+    if (string_keys) (one.template operator()<Adapters, std::string>(), ...);
 }
 
-std::string table(bool markdown) {
+std::string table(bool markdown, bool string_keys) {
     std::ostringstream out;
     const double n = static_cast<double>(entries);
     const std::vector<std::string> header = {"map", "bytes/entry", "peak bytes/entry (growth)",
                                              "held after erase-all (W5)", "% of peak"};
     std::vector<std::vector<std::string>> lines;
     for (const row& r : rows) {
+        if (r.string_keys != string_keys) continue;
         std::vector<std::string> line = {r.name, fixed(r.m.fill_bytes / n, 1), fixed(r.m.peak_bytes / n, 1)};
         if (r.m.drained_bytes >= 0) {
             line.push_back(fixed(r.m.drained_bytes / 1024.0, 0) + " KiB");
@@ -189,6 +206,7 @@ std::string table(bool markdown) {
 int main(int argc, char** argv) {
     using namespace sink_bench;
     std::vector<std::string> wanted;
+    bool u64_keys = true, string_keys = true;
     std::string out_dir = "bench-results";
     std::vector<char*> rest = {argv[0]};
     for (int i = 1; i < argc; ++i) {
@@ -196,6 +214,14 @@ int main(int argc, char** argv) {
         if (arg.rfind("--maps=", 0) == 0) {
             std::stringstream in(arg.substr(7));
             for (std::string id; std::getline(in, id, ',');) wanted.push_back(id);
+        } else if (arg.rfind("--keys=", 0) == 0) {
+            const std::string kinds = "," + arg.substr(7) + ",";
+            u64_keys = kinds.find(",u64,") != std::string::npos;
+            string_keys = kinds.find(",string,") != std::string::npos;
+            if (!u64_keys && !string_keys) {
+                std::cerr << "--keys takes u64, string or both: " << arg << "\n";
+                return 2;
+            }
         } else if (arg.rfind("--entries=", 0) == 0) {
             entries = std::stoull(arg.substr(10));
         } else if (arg.rfind("--out=", 0) == 0) {
@@ -205,20 +231,30 @@ int main(int argc, char** argv) {
         }
     }
     std::filesystem::create_directories(out_dir);
-    register_all(all_maps{}, wanted);
+    register_all(all_maps{}, wanted, u64_keys, string_keys);
     int bench_argc = static_cast<int>(rest.size());
     benchmark::Initialize(&bench_argc, rest.data());
     if (benchmark::ReportUnrecognizedArguments(bench_argc, rest.data())) return 2;
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
 
-    std::cout << "\n==== bytes held per entry, " << entries << " u64 entries (counting malloc, usable sizes) ====\n"
-              << table(false);
     std::ofstream md(out_dir + "/memory.md");
-    md << table(true);
-    std::ofstream dat(out_dir + "/memory.dat");
+    if (u64_keys) {
+        std::cout << "\n==== bytes held per entry, " << entries << " u64 keys and values (counting malloc, usable sizes) ====\n"
+                  << table(false, false);
+        md << table(true, false);
+    }
+    if (string_keys) {
+        std::cout << "\n==== bytes held per entry, " << entries
+                  << " std::string keys of 16-32 bytes and u64 values (counting malloc, usable sizes) ====\n"
+                  << table(false, true);
+        if (u64_keys) md << "\nThe same with std::string keys of 16 to 32 bytes (u64 values):\n\n";
+        md << table(true, true);
+    }
+    std::ofstream dat(out_dir + "/memory.dat");  // the plot: u64 keys
     dat << "map\tbytes_per_entry\tpeak_bytes_per_entry\n";
     for (const row& r : rows) {
+        if (r.string_keys) continue;
         dat << "\"" << r.name << "\"\t" << fixed(r.m.fill_bytes / static_cast<double>(entries), 2) << "\t"
             << fixed(r.m.peak_bytes / static_cast<double>(entries), 2) << "\n";
     }
