@@ -215,12 +215,17 @@ int main(int argc, char** argv) {
             std::stringstream in(arg.substr(7));
             for (std::string id; std::getline(in, id, ',');) wanted.push_back(id);
         } else if (arg.rfind("--keys=", 0) == 0) {
-            const std::string kinds = "," + arg.substr(7) + ",";
-            u64_keys = kinds.find(",u64,") != std::string::npos;
-            string_keys = kinds.find(",string,") != std::string::npos;
-            if (!u64_keys && !string_keys) {
-                std::cerr << "--keys takes u64, string or both: " << arg << "\n";
-                return 2;
+            u64_keys = string_keys = false;
+            std::stringstream in(arg.substr(7));
+            for (std::string kind; std::getline(in, kind, ',');) {
+                if (kind == "u64") {
+                    u64_keys = true;
+                } else if (kind == "string") {
+                    string_keys = true;
+                } else {
+                    std::cerr << "--keys takes u64, string or both: " << arg << "\n";
+                    return 2;
+                }
             }
         } else if (arg.rfind("--entries=", 0) == 0) {
             entries = std::stoull(arg.substr(10));
