@@ -17,6 +17,9 @@
 #include <utility>
 
 #include "sink/detail/map_core.hpp"
+#include "sink/detail/map_iteration.hpp"
+#include "sink/detail/map_sections.hpp"
+#include "sink/detail/map_verify.hpp"
 #include "sink/detail/shared_protection.hpp"
 #include "sink/hazard_pointer.hpp"
 
@@ -36,8 +39,8 @@ SINK_BEGIN_NAMESPACE
 /// (load), a handle that keeps the node alive (find), or a const reference
 /// valid during a call (visit, range, iterators). No lock is ever held: a
 /// visit may run while the key is being overwritten or erased, and sees
-/// the one version it reached, whole and unchanged. To change a value in
-/// place, loop on compare_and_swap.
+/// the one version it reached, whole and unchanged. To change a value from
+/// what it is, call update(key, f), which stores f(value) atomically.
 ///
 /// **Progress.** Every operation is lock-free unless its entry says
 /// otherwise: it never waits for another thread, and some thread always
@@ -422,6 +425,33 @@ public:
                  std::constructible_from<T, V&&>
     bool compare_and_swap(const K& key, const T& expected, V&& desired) {
         return compare_and_swap_impl(key, expected, std::forward<V>(desired));
+    }
+
+    /// Replaces the value `v` of `key` by `f(v)`, atomically: the value
+    /// stored is f applied to the very value it replaces, with no write of
+    /// another thread in between (folly's `assign_if` generalised; with Boost's
+    /// `visit` one would change the value in place). Returns the value
+    /// stored, or an empty optional if `key` is absent (f is not called
+    /// then, and nothing is inserted).
+    ///
+    /// Lock-free: f runs once per attempt, on the live value, protected
+    /// and unlocked; an attempt that loses its race to another write runs f
+    /// again on the newer value. So f may run more than once and must have
+    /// no side effects; it is called as an lvalue with `const T&`. Makes one
+    /// entry per successful update, as store() does. Throws what f, T's
+    /// copy and store() throw; then nothing changed.
+    template <class F>
+        requires std::copy_constructible<T> && std::invocable<F&, const T&> &&
+                 std::constructible_from<T, std::invoke_result_t<F&, const T&>>
+    std::optional<T> update(const Key& key, F&& f) {
+        return update_impl(key, f);
+    }
+    /// update() by a key of another type.
+    template <class K, class F>
+        requires lookup_key<K> && std::constructible_from<Key, const K&> && std::copy_constructible<T> &&
+                 std::invocable<F&, const T&> && std::constructible_from<T, std::invoke_result_t<F&, const T&>>
+    std::optional<T> update(const K& key, F&& f) {
+        return update_impl(key, f);
     }
 
     /// Erases `key`; returns whether it was present (Go's Delete). Returns
@@ -994,6 +1024,31 @@ private:
                                                                                  : decision::keep;
                    },
                    [&](std::uint64_t kind) { return make(kind, key, std::forward<V>(desired)); }) == decision::replace;
+    }
+
+    // LP: the CAS that links the new value (replace_live), or, when the key
+    // is absent, that of the absence. Each attempt computes the value anew
+    // from the live entry it found, and frees the node an earlier attempt
+    // made from an older value.
+    template <class K, class F>
+    std::optional<T> update_impl(const K& key, F& f) {
+        std::optional<T> next;
+        const std::uint64_t order = core_.order_of(key);
+        const decision d = core_.template write</*RemakeEachAttempt=*/true>(
+            key, order,
+            [&](entry* live) {
+                next.reset();
+                if (live == nullptr) {
+                    return decision::keep;
+                }
+                next.emplace(std::invoke(f, std::as_const(live->value.second)));
+                return decision::replace;
+            },
+            [&](std::uint64_t kind) { return make(kind, key, std::as_const(*next)); });
+        if (d != decision::replace) {
+            return std::nullopt;
+        }
+        return next;
     }
 
     // A write that copies the previous value out before it acts (so a

@@ -117,7 +117,18 @@ inline sink::concurrent_map_options tiny_options(sink::hazard_pointer_domain& do
 
 // ---- the history of one execution --------------------------------------------
 
-enum class op_kind { load, store, erase, load_or_store, exchange, compare_and_swap, compare_and_erase, load_and_erase, clear };
+enum class op_kind {
+    load,
+    store,
+    erase,
+    load_or_store,
+    exchange,
+    compare_and_swap,
+    compare_and_erase,
+    load_and_erase,
+    update,  // adds arg to the value, if present
+    clear
+};
 
 inline constexpr int absent = -1;
 
@@ -135,7 +146,7 @@ struct op {
 
 // The keys of a scenario and what the map held: key -> value (absent: none).
 struct model_state {
-    static constexpr int capacity = 6;
+    static constexpr int capacity = 8;
     std::array<int, capacity> keys{};
     std::array<int, capacity> values{};
     int count = 0;
@@ -212,6 +223,12 @@ inline bool apply_sequentially(model_state& s, const op& o) {
         case op_kind::load_and_erase:
             v = absent;
             return o.result == before;
+        case op_kind::update:
+            if (before == absent) {
+                return o.result == absent;
+            }
+            v = before + o.arg;
+            return o.result == v;
         case op_kind::clear:
             break;
     }
@@ -228,6 +245,7 @@ inline const char* name(op_kind k) {
         case op_kind::compare_and_swap: return "compare_and_swap";
         case op_kind::compare_and_erase: return "compare_and_erase";
         case op_kind::load_and_erase: return "load_and_erase";
+        case op_kind::update: return "update";
         case op_kind::clear: return "clear";
     }
     return "?";
@@ -278,6 +296,12 @@ public:
                 break;
             case op_kind::load_and_erase: {
                 const std::optional<value> v = m.load_and_erase(key);
+                o.result = v ? v->get() : absent;
+                break;
+            }
+            case op_kind::update: {
+                const int add = arg;
+                const std::optional<value> v = m.update(key, [add](const value& x) { return value(x.get() + add); });
                 o.result = v ? v->get() : absent;
                 break;
             }

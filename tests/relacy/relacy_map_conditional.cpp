@@ -3,6 +3,8 @@
 // (three threads), then each thread reads the key back. Every outcome must
 // be explained by one order of the six operations (map_scenario.hpp's
 // checker), e.g. never two successful compare_and_swap from one value.
+// Then update(): racing itself, an exchange and an erase, and during
+// resizes.
 #include "map_scenario.hpp"
 
 namespace {
@@ -50,6 +52,59 @@ struct conditional_absent : rl::test_suite<conditional_absent, 3>, map_fixture {
     void after() { check_and_teardown(); }
 };
 
+// update racing itself, an erase and a store on one key: each update
+// applies its addition to the value it replaces (never to one another
+// write has replaced meanwhile), returns what it stored, and inserts
+// nothing once the key is gone. (UPDATE_KEEPS_NODE: a retried update links
+// the node it made from the value its lost attempt saw: an addition lost,
+// not linearizable.)
+struct updates_race : rl::test_suite<updates_race, 3>, map_fixture {
+    void before() {
+        setup();
+        prefill(10, 1);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            events.run(*map, op_kind::update, 10, 10);
+            events.run(*map, op_kind::update, 10, 100);
+        } else if (index == 1) {
+            events.run(*map, op_kind::update, 10, 1000);
+        } else {
+            events.run(*map, op_kind::exchange, 10, 2);
+            events.run(*map, op_kind::erase, 10);
+        }
+        thread_done();
+    }
+    void after() { check_and_teardown(); }
+};
+
+// updates of two keys while inserts of two more grow the table (the
+// fixture's options resize at once) and an erase shrinks it and cuts: the
+// updates' walks meet new tables, sweeps and frozen runs.
+struct updates_during_resizes : rl::test_suite<updates_during_resizes, 2>, map_fixture {
+    void before() {
+        setup();
+        prefill(10, 1);
+        prefill(200, 2);
+        track(100);
+        track(300);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            events.run(*map, op_kind::update, 10, 10);
+            events.run(*map, op_kind::update, 200, 10);
+            events.run(*map, op_kind::update, 300, 10);
+        } else {
+            events.run(*map, op_kind::store, 100, 5);
+            events.run(*map, op_kind::store, 300, 6);
+            events.run(*map, op_kind::erase, 10);
+            events.run(*map, op_kind::update, 200, 1000);
+        }
+        thread_done();
+    }
+    void after() { check_and_teardown(); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,5 +112,8 @@ int main(int argc, char** argv) {
     const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<conditional_present>("conditional_present", how);
     ok = ok && explore<conditional_absent>("conditional_absent", how);
+    const exploration updates{soak ? 5000000ULL : 100000ULL, 0};
+    ok = ok && explore<updates_race>("updates_race", updates);
+    ok = ok && explore<updates_during_resizes>("updates_during_resizes", updates);
     return ok ? 0 : 1;
 }

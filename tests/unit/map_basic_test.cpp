@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -127,6 +128,30 @@ TYPED_TEST(MapTyped, SyncMapOperations) {
     EXPECT_EQ(m.load_and_erase(make<K>(2)), make<V>(4));
     EXPECT_EQ(m.load_and_erase(make<K>(2)), std::nullopt);
     EXPECT_TRUE(m.empty());
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
+TYPED_TEST(MapTyped, UpdateReplacesAPresentValueOnly) {
+    using K = typename TestFixture::K;
+    using V = typename TestFixture::V;
+    typename TestFixture::map_type m(this->tiny(this->domain));
+    int calls = 0;
+    auto three_to_eight = [&calls](const V& v) {
+        ++calls;
+        EXPECT_EQ(v, make<V>(3));
+        return make<V>(8);
+    };
+    EXPECT_EQ(m.update(make<K>(1), three_to_eight), std::nullopt);  // absent: f not called, nothing inserted
+    EXPECT_EQ(calls, 0);
+    EXPECT_FALSE(m.contains(make<K>(1)));
+    m.store(make<K>(1), make<V>(3));
+    EXPECT_EQ(m.update(make<K>(1), three_to_eight), std::optional<V>(make<V>(8)));
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(m.load(make<K>(1)), make<V>(8));
+    EXPECT_EQ(m.size(), 1u);
+    // A throwing f changes nothing.
+    EXPECT_THROW(m.update(make<K>(1), [](const V&) -> V { throw std::runtime_error("f"); }), std::runtime_error);
+    EXPECT_EQ(m.load(make<K>(1)), make<V>(8));
     EXPECT_TRUE(m.verify()) << m.verify().problem;
 }
 
@@ -531,7 +556,9 @@ TEST(MapHeterogeneous, StringViewLookupsOnStringKeys) {
     EXPECT_TRUE(m.contains(std::string_view("beta")));
     EXPECT_TRUE(m.find(std::string_view("beta")));
     EXPECT_FALSE(m.contains(std::string_view("gamma")));
-    EXPECT_TRUE(m.compare_and_erase(std::string_view("beta"), 2));
+    EXPECT_EQ(m.update(std::string_view("beta"), [](int v) { return v * 10; }), 20);
+    EXPECT_EQ(m.update(std::string_view("gamma"), [](int v) { return v * 10; }), std::nullopt);
+    EXPECT_TRUE(m.compare_and_erase(std::string_view("beta"), 20));
     EXPECT_EQ(m.load_and_erase(alpha), 1);
     EXPECT_TRUE(m.empty());
 }

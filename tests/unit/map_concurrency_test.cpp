@@ -4,10 +4,12 @@
 // and that every counted value was destroyed exactly once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -169,6 +171,41 @@ TEST(MapConcurrent, CompareAndSwapCountersLoseNoIncrement) {
         return true;
     });
     EXPECT_EQ(total, static_cast<long>(n) * increments);
+}
+
+// Every update returns the value it stored: per key, the values returned
+// are 1, 2, ..., n, each once (a lost update would store one twice).
+TEST(MapConcurrent, UpdateCountersLoseNoIncrement) {
+    hazard_pointer_domain domain;
+    concurrent_map<int, long> m(small_sections(domain));
+    constexpr int keys = 2;
+    constexpr int increments = 5000;
+    const unsigned n = 4;
+    for (int k = 0; k < keys; ++k) {
+        m.store(k, 0);
+    }
+    std::vector<std::vector<std::vector<long>>> returned(n, std::vector<std::vector<long>>(keys));
+    run_threads(n, [&](unsigned t) {
+        for (int i = 0; i < increments; ++i) {
+            const int key = (i + static_cast<int>(t)) % keys;
+            const std::optional<long> stored = m.update(key, [](long v) { return v + 1; });
+            ASSERT_TRUE(stored.has_value());
+            returned[t][static_cast<std::size_t>(key)].push_back(*stored);
+        }
+    });
+    for (int k = 0; k < keys; ++k) {
+        std::vector<long> all;
+        for (unsigned t = 0; t < n; ++t) {
+            const auto& mine = returned[t][static_cast<std::size_t>(k)];
+            EXPECT_TRUE(std::is_sorted(mine.begin(), mine.end()));  // a thread's own updates come in order
+            all.insert(all.end(), mine.begin(), mine.end());
+        }
+        std::sort(all.begin(), all.end());
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            ASSERT_EQ(all[i], static_cast<long>(i) + 1) << "key " << k;
+        }
+        EXPECT_EQ(m.load(k), std::optional<long>(static_cast<long>(all.size())));
+    }
 }
 
 TEST(MapConcurrent, LoadOrStoreHasOneWinnerPerKey) {

@@ -287,6 +287,59 @@ TEST(MapSchedule, ARetriedExchangeReturnsTheValueItReplaced) {
     EXPECT_EQ(m.load(7), std::optional<int>(3));
 }
 
+// Fault UPDATE_KEEPS_NODE: an update parked before its CAS loses it to a
+// store; its retry must apply f to the value it replaces now, not link the
+// node it made from the value it saw first (a lost update).
+TEST(MapSchedule, ARetriedUpdateAppliesItsFunctionToTheNewerValue) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map<int, int> m(one_section(domain));
+    m.store(7, 1);
+    parking park(site::replace);
+    std::optional<int> stored;
+    int calls = 0;
+    std::thread u([&] {
+        park.arm();
+        stored = m.update(7, [&calls](int v) {  // sees 1, parks, loses to the store of 10
+            ++calls;
+            return v + 1;
+        });
+    });
+    park.wait_until_parked();
+    m.store(7, 10);
+    park.release();
+    u.join();
+    EXPECT_EQ(calls, 2);  // once per attempt
+    EXPECT_EQ(stored, std::optional<int>(11));
+    EXPECT_EQ(m.load(7), std::optional<int>(11));
+}
+
+// An update parked before its CAS while the key is erased: its retry finds
+// the key absent and neither calls f again nor inserts.
+TEST(MapSchedule, AnUpdateThatLosesToAnEraseInsertsNothing) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map<int, int> m(one_section(domain));
+    m.store(7, 1);
+    parking park(site::replace);
+    std::optional<int> stored = 0;
+    int calls = 0;
+    std::thread u([&] {
+        park.arm();
+        stored = m.update(7, [&calls](int v) {
+            ++calls;
+            return v + 1;
+        });
+    });
+    park.wait_until_parked();
+    EXPECT_TRUE(m.erase(7));
+    park.release();
+    u.join();
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(stored, std::nullopt);
+    EXPECT_FALSE(m.contains(7));
+    EXPECT_EQ(m.size(), 0u);
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+}
+
 // Mutant 4b (fault CLEAR_COUNTS_LOST_CAS): clear() parked before freezing an
 // entry that a store then supersedes; its failed CAS must not count the
 // entry out (it then erases the new version, which counts).

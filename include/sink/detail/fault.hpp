@@ -187,6 +187,18 @@ inline constexpr bool succ_unprotected = true;  // an insert lets its successor'
 inline constexpr bool succ_unprotected = false;
 #endif
 
+#ifdef SINK_FAULT_UPDATE_KEEPS_NODE
+inline constexpr bool update_keeps_node = true;  // a retried update links the node made from the value its lost attempt saw
+#else
+inline constexpr bool update_keeps_node = false;
+#endif
+
+#ifdef SINK_FAULT_FIRST_UNPROTECTED
+inline constexpr bool first_unprotected = true;  // a walk entering a frozen run lets the run's first node go
+#else
+inline constexpr bool first_unprotected = false;
+#endif
+
 #ifdef SINK_FAULT_SKIP_FRONT_VALIDATION
 inline constexpr bool skip_front_validation = true;  // a plain yield trusts its first read of the entry's next when it protects the successor
 #else

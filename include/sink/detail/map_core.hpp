@@ -1,5 +1,16 @@
-// The algorithm of sink::concurrent_map: the sorted list with frozen links,
-// waypoints, the lookup table and its resizes. docs/design.md has the
+// The algorithm of sink::concurrent_map. This file holds the class and the
+// list protocol: lookups, the one write loop, the walk to a key, the CASes
+// that link, replace and erase an entry, stamps, and the compaction that
+// follows a change. The rest of the class is defined by protocol:
+//
+//   map_sections.hpp   the jump table: where a walk starts, waypoints and
+//                      their slot references, the resize heuristics,
+//                      resizes and sweeps, memory given back after them
+//   map_iteration.hpp  walks over the whole list: iteration positions,
+//                      clear(), the compacting full walk
+//   map_verify.hpp     verify(), the structural invariants checked
+//
+// map_cursor.hpp has the steps every walk is made of. docs/design.md has the
 // picture, the invariants and the reclamation argument; comments here say
 // why each atomic step is what it is. `// LP:` marks linearization points.
 #pragma once
@@ -199,9 +210,13 @@ public:
     // throw (for example while copying the old value out): then the map is
     // unchanged. `make(order)` builds the new node, of the kind `order` says,
     // when one is needed; it is remade in the other kind if the group changes
-    // before it is linked (map_types::rekind). Returns the
-    // decision taken; the change it names has happened (its LP is the CAS).
-    template <class K, class Decide, class Make>
+    // before it is linked (map_types::rekind). The node is kept across
+    // retries, unless `RemakeEachAttempt`: then its value depends on the live
+    // entry that `decide` saw (update), and an attempt that lost its race
+    // frees it, so that the next attempt's make() builds it from the newer
+    // value. Returns the decision taken; the change it names has happened
+    // (its LP is the CAS).
+    template <bool RemakeEachAttempt = false, class K, class Decide, class Make>
     decision write(const K& key, std::uint64_t order, Decide&& decide, Make&& make) {
         cursor c(*domain_);
         node_holder fresh;
@@ -219,6 +234,9 @@ public:
             }
             entry* live = status == walk_status::found ? static_cast<entry*>(c.cur) : nullptr;
             const decision d = decide(live);
+            if constexpr (RemakeEachAttempt && !fault::update_keeps_node) {
+                fresh.destroy();  // made from an earlier attempt's live value
+            }
             if (d == decision::keep) {
                 return d;  // LP: the load that showed `live` live, or the absence
             }
@@ -264,26 +282,12 @@ public:
         }
     }
 
-    // ---- whole-map operations -------------------------------------------------
+    // ---- whole-map operations (map_iteration.hpp, map_sections.hpp) ----------
 
     // Visits live entries in list order: f(const value_type&) returns false to
-    // stop. Weakly consistent; see docs/design.md ("iteration").
+    // stop. Weakly consistent (docs/design.md, "iteration").
     template <class F>
-    void for_each(F&& f) const {
-        cursor c(*domain_);
-        position pos;
-        if (!first_after(c, pos, true)) {
-            return;
-        }
-        for (;;) {
-            if (!f(static_cast<const entry*>(c.cur)->value)) {
-                return;
-            }
-            if (!next_after(c, pos)) {
-                return;
-            }
-        }
-    }
+    void for_each(F&& f) const;
 
     // Position of an iterator: a stamped order and a stamp, after the last
     // entry it yielded; the start of the list before the first. A stamped
@@ -295,178 +299,26 @@ public:
         std::uint64_t order = 0;
         std::uint64_t stamp = 0;
     };
-    // Moves c to the first live entry after `pos` (starting afresh from the
-    // table when `restart`) and sets `pos` to its position; false at the end
-    // of the list.
-    //
-    // An entry is after `pos` if its order is higher, or equal with a lower
-    // stamp. Its position is read (its stamp, stamping it if need be; for a
-    // plain entry, the clock) BEFORE the load of its `next` that shows it
-    // live, and that load is the one the yield relies on: then no entry of
-    // the same key linked later can carry a lower stamp (docs/design.md,
-    // "iteration"), which is what keeps a restart from yielding the key
-    // again.
-    bool first_after(cursor& c, position& pos, bool restart) const {
-        for (;;) {
-            if (restart) {
-                find_start(c, pos.order);
-            }
-            restart = true;
-            for (;;) {
-                c.examine();
-                node* n = c.cur;
-                if (n->order == end_order) {
-                    return false;
-                }
-                if (!is_frozen(c.cur_link) && is_entry_order(n->order) && n->order >= pos.order) {
-                    const bool plain = !is_stamped_order(n->order);
-                    position here;
-                    if (!plain) {
-                        here = position{n->order, stamp_of(stamped(n))};
-                    } else if (!fault::unstamped_plain_position && !stamp_part_front(c)) {
-                        continue;  // n changed meanwhile: examine it again
-                    } else if constexpr (!fault::clock_after_validation) {
-                        here = plain_position(n);
-                    }
-                    c.examine();  // the load after the position (see above)
-                    if (is_frozen(c.cur_link)) {
-                        continue;  // frozen meanwhile: step over it below
-                    }
-                    if (plain) {
-                        stall::at(stall::site::plain_yield);
-                        if constexpr (fault::clock_after_validation) {
-                            here = plain_position(n);  // the fault: read after the validating load
-                        }
-                    }
-                    if (n->order > pos.order || here.stamp < pos.stamp) {
-                        pos = here;
-                        return true;
-                    }
-                }
-                if (c.advance() == step_result::restart) {
-                    break;
-                }
-            }
-        }
-    }
-    // c.cur is a plain entry, live as last examined. Stamps its successor if
-    // that is the front of the group's stamped part: every stamped entry of
-    // the group then has a stamp no higher than the clock reads after this
-    // (the front's stamp is the part's highest: invariant 7). False if
-    // c.cur's next changed meanwhile.
-    bool stamp_part_front(cursor& c) const noexcept {
-        node* y = target<types>(c.cur_link);
-        stall::at(stall::site::plain_front);
-        c.hp_next.reset_protection(y);
-        // c.cur still live with the same next: y is in the list, protected.
-        if (!fault::skip_front_validation && c.cur->next.load(mo_acquire) != c.cur_link) {
-            c.hp_next.reset_protection(nullptr);
-            return false;
-        }
-        if (y->order == stamped_order(c.cur->order)) {
-            stamp_of(stamped(y));
-        }
-        // Let y go: the walk protects what it steps onto itself. Left here,
-        // the protection would only delay y's reclamation (and hide from the
-        // fault builds a step that skips its validation).
-        c.hp_next.reset_protection(nullptr);
-        return true;
-    }
-
-    // The position after plain entry n, read after stamp_part_front.
-    // Acquire: a stamping that this load reads (or one before it: all clock
-    // writes are RMWs) happens-before the load of n's next that follows. So
-    // a key stamped at or below the value read was linked before that load.
-    position plain_position(const node* n) const noexcept {
-        if constexpr (fault::plain_position_at_top) {
-            return position{stamped_order(n->order), ~std::uint64_t{0}};  // the fault
-        }
-        return position{stamped_order(n->order), clock_of(n->order).load(mo_acquire) + 1};
-    }
-
+    // Moves c to the first live entry after `pos` and sets `pos` to its
+    // position; false at the end of the list.
+    bool first_after(cursor& c, position& pos, bool restart) const;
     // From the entry c stands on (whose position is `pos`) to the next one.
-    bool next_after(cursor& c, position& pos) const {
-        if (c.advance() == step_result::restart) {
-            return first_after(c, pos, true);
-        }
-        return first_after(c, pos, false);
-    }
+    bool next_after(cursor& c, position& pos) const;
 
     // Erases every entry that is in the map when the walk reaches it.
-    void clear() {
-        cursor c(*domain_);
-        bool froze_any = false;
-        full_walk(c, [this, &froze_any](node* n, link l) {
-            if (!is_entry_order(n->order)) {
-                return false;
-            }
-            link expected = l;
-            stall::at(stall::site::erase);
-            // LP (of erasing this entry): as in erase_live. Only the CAS that
-            // froze the entry counts it out: a failed one met a newer
-            // version or another erase, which is examined again.
-            if (n->next.compare_exchange_strong(expected, l | frozen_bit, mo_acq_rel, mo_acquire) ||
-                fault::clear_counts_lost_cas) {
-                size_.add(-1);
-                froze_any = true;
-            }
-            return true;  // re-examine: it is frozen now (or changed)
-        });
-        c.hp_table.reset_protection();  // the walk is over (see give_back_memory)
-        try {
-            request_resize(current_width(), 0);
-        } catch (...) {
-            // Every entry is erased already; the table just stays as large.
-        }
-        // A clear that erased nothing has nothing to give back, and does not
-        // drain the domain (a drain takes every thread's retired stack: a
-        // loop clearing an empty map beside writers of other maps would
-        // keep doing their scans).
-        give_back_memory(/*trim=*/true, /*drain=*/froze_any);
-    }
+    void clear();
 
     std::size_t size() const noexcept {
         const std::int64_t n = size_.sum();
         return n < 0 ? 0 : static_cast<std::size_t>(n);
     }
 
-    void reserve(std::size_t n) {
-        const std::size_t per_section = std::max<std::size_t>(1, options_.grow_on_insert_count / 2);
-        unsigned want = 0;
-        while (want < max_table_width && (std::size_t{1} << want) * per_section < n) {
-            ++want;
-        }
-        for (int attempts = 0; attempts < 64; ++attempts) {
-            const unsigned width = current_width();
-            if (width >= want && !sweep_pending()) {
-                return;
-            }
-            resize(width, static_cast<int>(std::max(width, want)));
-        }
-    }
+    // Grows the table until n entries fit at the configured section length.
+    void reserve(std::size_t n);
+    concurrent_map_stats stats() const;
 
-    concurrent_map_stats stats() const {
-        concurrent_map_stats s;
-        hazard_pointer hp = make_hazard_pointer(*domain_);
-        table* t = hp.protect(current_);
-        s.table_width = t->width;
-        s.sections = t->size;
-        for (std::size_t i = 0; i < t->size; ++i) {
-            node* w = t->slot(i).load(mo_acquire);
-            if (w != nullptr && w != table::expunged()) {
-                ++s.waypoints;
-            }
-        }
-        s.grows = grows_.load(mo_relaxed);
-        s.shrinks = shrinks_.load(mo_relaxed);
-        s.node_pool_bytes = pool_ != nullptr ? pool_->bytes_held() : 0;
-        s.compactions = static_cast<std::uint64_t>(compactions_.sum());
-        s.nodes_retired = static_cast<std::uint64_t>(retired_.sum());
-        s.waypoints_created = static_cast<std::uint64_t>(waypoints_created_.sum());
-        return s;
-    }
-
-    // Checks every structural invariant; requires a quiescent map.
+    // Checks every structural invariant; requires a quiescent map
+    // (map_verify.hpp).
     concurrent_map_check verify() const;
 
 private:
@@ -485,6 +337,12 @@ private:
         explicit operator bool() const noexcept { return p != nullptr; }
         entry* get() const noexcept { return p; }
         void reset(entry* e) noexcept { p = e; }
+        void destroy() noexcept {
+            if (p != nullptr) {
+                types::destroy(p);
+                p = nullptr;
+            }
+        }
         void release() noexcept { p = nullptr; }
     };
 
@@ -506,19 +364,6 @@ private:
             pool_->close();
             pool_ = nullptr;
         }
-    }
-
-    unsigned current_width() const {
-        hazard_pointer hp = make_hazard_pointer(*domain_);
-        return hp.protect(current_)->width;
-    }
-    bool sweep_pending() const {
-        hazard_pointer hp = make_hazard_pointer(*domain_);
-        return hp.protect(current_)->old.load(mo_acquire) != nullptr;
-    }
-
-    static node* protect_slot(hazard_pointer& hp, const typename table::slot_type& slot) noexcept {
-        return hp.protect(slot, [](node* p) noexcept { return p == table::expunged() ? nullptr : p; });
     }
 
     // ---- the walk ---------------------------------------------------------------
@@ -589,189 +434,6 @@ private:
         if (r == cursor::cut_result::cut) {
             compactions_.add(1);
             retired_.add(static_cast<std::int64_t>(retired));
-        }
-    }
-
-    // Positions c at a live waypoint whose order is at most `order` (the
-    // start of the key's section), with cur its successor.
-    void find_start(cursor& c, std::uint64_t order) const {
-        for (;;) {
-            // The table: retired only after it is replaced and swept, and
-            // current_ no longer points at it (item 5).
-            table* t = c.hp_table.protect(current_);
-            c.width = t->width;
-            const std::size_t i = t->index(order);
-            // The waypoint: a slot that still holds it after the publish
-            // proves it was not yet deleted, because a waypoint is deleted only
-            // once no slot holds it (slot_refs, item 4).
-            node* w = protect_slot(c.hp_anchor, t->slot(i));
-            if (w == table::expunged()) {
-                continue;  // t was replaced; current_ has moved on
-            }
-            if (w == nullptr) {
-                // While a resize is being swept, the replaced table still has a
-                // waypoint for this section (or one before it).
-                if (start_from_old_table(c, t, order)) {
-                    return;
-                }
-                w = install_waypoint(c, t, i);
-                if (w == nullptr) {
-                    continue;
-                }
-            }
-            if (c.begin_at(w) == step_result::ok) {
-                return;
-            }
-        }
-    }
-
-    bool start_from_old_table(cursor& c, table* t, std::uint64_t order) const {
-        // hp_next is free while a walk has not begun.
-        table* old = c.hp_next.protect(t->old);
-        if (old == nullptr) {
-            return false;
-        }
-        node* w = protect_slot(c.hp_anchor, old->slot(old->index(order)));
-        if (w == nullptr || w == table::expunged()) {
-            return false;
-        }
-        return c.begin_at(w) == step_result::ok;
-    }
-
-    // Fills empty slot i of t: adopts the live waypoint of its order if the
-    // list has one, or links a new one. Returns it protected in hp_anchor, or
-    // nullptr when the caller must look again (t was replaced, or the
-    // waypoint is being deleted). May throw bad_alloc.
-    node* install_waypoint(cursor& c, table* t, std::size_t i) const {
-        const std::uint64_t order = t->waypoint_order(i);
-        bool compact = false;
-        for (;;) {
-            // Start from the nearest filled slot below (slot 0: the start).
-            std::size_t j = i;
-            node* from = nullptr;
-            while (from == nullptr) {
-                --j;
-                from = protect_slot(c.hp_anchor, t->slot(j));
-                if (from == table::expunged()) {
-                    return nullptr;
-                }
-            }
-            if (c.begin_at(from) != step_result::ok) {
-                return nullptr;
-            }
-            const walk_status status = walk(c, order, any_live_node, compact, /*need_boundary=*/false);
-            if (status == walk_status::restart) {
-                return nullptr;
-            }
-            node* w = nullptr;
-            if (status == walk_status::found) {
-                w = c.cur;
-                c.hp_next.swap(c.hp_cur);  // keep w protected in hp_next
-            } else {
-                if (!c.insert_direct()) {
-                    compact = true;
-                    continue;
-                }
-                waypoint* fresh = types::make_waypoint(pool_, order);
-                node* succ = c.insert_succ();
-                fresh->next.store(link_to<types>(succ), mo_relaxed);
-                // Protect it before it becomes reachable: from the moment it is
-                // linked another thread could (in a shrink sweep) delete it.
-                c.hp_next.reset_protection(fresh);
-                link expected = link_to<types>(succ);
-                // Release: publishes the waypoint's fields with the link.
-                if (!c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), mo_acq_rel,
-                                                                   mo_acquire)) {
-                    types::destroy(fresh);
-                    compact = true;
-                    continue;
-                }
-                waypoints_created_.add(1);
-                w = fresh;
-            }
-            // Install: take a slot reference first (fails once the waypoint is
-            // being deleted), then the slot.
-            if (order != 0 && !try_ref(static_cast<waypoint*>(w))) {
-                // Its deleter may be stalled between marking it dead and
-                // freezing it: freeze it ourselves, or the next look would
-                // find it live and fail here again (item 12). Frozen, it is
-                // skipped, and the next look links a new waypoint.
-                help_waypoint_delete(w);
-                return nullptr;
-            }
-            node* empty = nullptr;
-            stall::at(stall::site::waypoint);
-            // Release: a reader that finds w in the slot (acquire) sees its
-            // fields. Never succeeds on an expunged slot.
-            if (t->slot(i).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire) || empty == w) {
-                if (empty == w) {
-                    unref(static_cast<waypoint*>(w));  // someone else's install holds the reference
-                }
-                c.hp_anchor.swap(c.hp_next);
-                return w;
-            }
-            // Expunged: t was replaced. If we linked w it stays in the list
-            // as an orphan; a later table adopts it or a shrink deletes it.
-            unref(static_cast<waypoint*>(w));
-            return nullptr;
-        }
-    }
-
-    static bool try_ref(waypoint* w) noexcept {
-        std::uint32_t r = w->slot_refs.load(mo_relaxed);
-        do {
-            if ((r & waypoint::dead) != 0) {
-                return false;
-            }
-            // Acq_rel: totally ordered with the 0 -> dead CAS of a deleter.
-        } while (!w->slot_refs.compare_exchange_weak(r, r + 1, mo_acq_rel, mo_relaxed));
-        return true;
-    }
-    static void unref(waypoint* w) noexcept {
-        if (w->order == 0) {
-            return;  // the start sentinel is never deleted
-        }
-        // Release: the change of the slot that held w happens-before a
-        // deleter's acquire CAS that reads the count this leaves.
-        w->slot_refs.fetch_sub(1, mo_release);
-    }
-    // Deletes waypoint w if no slot holds it or can come to, in two steps:
-    // the CAS of slot_refs from 0 to dead makes every later try_ref fail,
-    // then the freeze. A thread that finds the count dead on a waypoint that
-    // is not frozen yet finishes the freeze itself
-    // (help_waypoint_delete), so nobody waits for a deleter stalled between
-    // the two.
-    static bool try_delete_waypoint(node* n) noexcept {
-        waypoint* w = static_cast<waypoint*>(n);
-        std::uint32_t zero = 0;
-        if (w->order == 0) {
-            return false;
-        }
-        if (!fault::ignore_slot_refs &&
-            !w->slot_refs.compare_exchange_strong(zero, waypoint::dead, mo_acq_rel, mo_relaxed)) {
-            if (zero == waypoint::dead) {
-                help_waypoint_delete(w);  // another deleter's: the shrink's walk finishes it too
-                return !fault::unhelped_waypoint_delete;
-            }
-            return false;
-        }
-        stall::at(stall::site::waypoint_delete);
-        finish_waypoint_delete(w);
-        return true;
-    }
-    // What a thread that found w dead does (the caller protects w).
-    static void help_waypoint_delete(node* w) noexcept {
-        if constexpr (!fault::unhelped_waypoint_delete) {  // the fault: wait for the deleter instead
-            finish_waypoint_delete(w);
-        }
-    }
-    // The second step of a waypoint's deletion, by its deleter or a helper.
-    // Idempotent.
-    static void finish_waypoint_delete(node* w) noexcept {
-        link l = w->next.load(mo_acquire);
-        // Dead, so no slot gets w any more; only inserts after w change its
-        // next now, never to a frozen value. Acq_rel as every CAS on a next.
-        while (!is_frozen(l) && !w->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
         }
     }
 
@@ -922,246 +584,43 @@ private:
 
     void after_replace(cursor& c, std::uint64_t order) const noexcept { compact_frozen(c, order); }
 
-    void after_insert(cursor& c) const noexcept {
-        if (options_.grow_on_insert_count > 0 && c.live_passed > options_.grow_on_insert_count &&
-            load_allows(c.width, options_.grow_min_load_percent, /*at_least=*/true)) {
-            // The walk is over: its table need not stay protected, and the
-            // drain at the end of the sweep can free it if it is the old one.
-            c.hp_table.reset_protection();
-            request_resize(c.width, static_cast<int>(c.width + options_.grow_amount));
-        }
-    }
+    // ---- the table and its sections (map_sections.hpp) ---------------------------
 
-    void after_erase(cursor& c, std::uint64_t order) const noexcept {
-        compact_frozen(c, order);
-        if (options_.shrink_on_empty_count == 0 || c.width == 0) {
-            return;
-        }
-        if (empty_sections_from(c) >= options_.shrink_on_empty_count &&
-            load_allows(c.width, options_.shrink_max_load_percent, /*at_least=*/false)) {
-            c.hp_table.reset_protection();  // as in after_insert
-            request_resize(c.width, static_cast<int>(c.width) - static_cast<int>(options_.shrink_amount));
-        }
-    }
+    // Where a walk starts: c at a live waypoint at or before `order`, with
+    // cur its successor; fills the section's slot if it is empty.
+    void find_start(cursor& c, std::uint64_t order) const;
+    bool start_from_old_table(cursor& c, table* t, std::uint64_t order) const;
+    node* install_waypoint(cursor& c, table* t, std::size_t i) const;
+    static node* protect_slot(hazard_pointer& hp, const typename table::slot_type& slot) noexcept;
+    unsigned current_width() const;
+    bool sweep_pending() const;
 
-    // The whole-map condition on a resize that a local heuristic asked for:
-    // the load (entries per 100 sections of a table of `width`) is at least
-    // (or at most) `percent`. Only read when a heuristic fired, so the sum
-    // over the size counter's cells stays off the common path.
-    bool load_allows(unsigned width, std::size_t percent, bool at_least) const noexcept {
-        if (percent == 0) {
-            return true;
-        }
-        const std::size_t entries = size();
-        const std::size_t sections = std::size_t{1} << width;
-        // entries * 100 >= sections * percent, without overflow for any
-        // width up to max_table_width (2^40 * 100 * percent fits unless the
-        // percent is absurd; saturate then).
-        const std::size_t scaled_entries = entries > SIZE_MAX / 100 ? SIZE_MAX : entries * 100;
-        const std::size_t scaled_sections = percent > SIZE_MAX / sections ? SIZE_MAX : sections * percent;
-        return at_least ? scaled_entries >= scaled_sections : scaled_entries <= scaled_sections;
-    }
+    // A waypoint's slot references and its two-step delete (items 4, 12).
+    static bool try_ref(waypoint* w) noexcept;
+    static void unref(waypoint* w) noexcept;
+    static bool try_delete_waypoint(node* n) noexcept;
+    static void help_waypoint_delete(node* w) noexcept;
+    static void finish_waypoint_delete(node* w) noexcept;
 
-    // How many consecutive empty sections start at c's anchor (0 unless the
-    // anchor is a waypoint and no live entry follows it before the next one).
-    std::size_t empty_sections_from(cursor& c) const noexcept {
-        if (!is_waypoint_order(c.anchor->order) || c.enter() != step_result::ok) {
-            return 0;
-        }
-        std::size_t empty = 0;
-        for (int steps = 0; steps < 64; ++steps) {
-            c.examine();
-            if (!is_frozen(c.cur_link)) {
-                if (!is_waypoint_order(c.cur->order)) {
-                    return empty;  // an entry, or the end
-                }
-                if (++empty >= options_.shrink_on_empty_count) {
-                    return empty;
-                }
-            }
-            if (c.advance() == step_result::restart) {
-                return 0;
-            }
-        }
-        return empty;
-    }
+    // The heuristics that ask for a resize after a change, the resize, its
+    // sweep, and the memory given back after it.
+    void after_insert(cursor& c) const noexcept;
+    void after_erase(cursor& c, std::uint64_t order) const noexcept;
+    bool load_allows(unsigned width, std::size_t percent, bool at_least) const noexcept;
+    std::size_t empty_sections_from(cursor& c) const noexcept;
+    void request_resize(unsigned from, int to) const noexcept;
+    void resize(unsigned from, int to_signed) const;
+    void sweep(table* t) const;
+    void give_back_memory(bool trim, bool drain = true) const noexcept;
+    void delete_unrepresented_waypoints(table* t) const;
 
-    void request_resize(unsigned from, int to) const noexcept {
-        try {
-            resize(from, to);
-        } catch (...) {
-            // A table could not be allocated: the map keeps its size; the
-            // operation that asked has already taken effect.
-        }
-    }
+    // ---- whole-list walks (map_iteration.hpp) -----------------------------------
 
-    // Replaces the table of width `from` by one of width `to` and sweeps the
-    // old one. Any thread may call it; a resize that finds an earlier one
-    // unfinished finishes that one instead. Never waits for another thread.
-    void resize(unsigned from, int to_signed) const {
-        hazard_pointer hp = make_hazard_pointer(*domain_);
-        table* t = hp.protect(current_);
-        if (t->old.load(mo_acquire) != nullptr) {
-            sweep(t);  // help the resize under way; a new one waits for a later request
-            return;
-        }
-        const unsigned to = static_cast<unsigned>(std::clamp(to_signed, 0, static_cast<int>(max_table_width)));
-        if (t->width != from || to == from) {
-            return;
-        }
-        table* fresh = table::make(to, start_, pool_);
-        fresh->old.store(t, mo_relaxed);
-        table* expected = t;
-        // Acq_rel: release publishes the new table (and its link to the old
-        // one) to every thread that loads current_.
-        if (!current_.compare_exchange_strong(expected, fresh, mo_acq_rel, mo_acquire)) {
-            table::destroy(fresh);  // never published
-            return;
-        }
-        (to > from ? grows_ : shrinks_).fetch_add(1, mo_relaxed);
-        if constexpr (fault::early_table_retire) {
-            t->retire(map_table_deleter<types>(), *domain_);  // the fault: sweepers still reach t through fresh->old
-        }
-        hp.reset_protection(fresh);
-        stall::at(stall::site::resize);
-        if (current_.load(mo_acquire) != fresh) {
-            return;  // already replaced again: its sweep was finished by others
-        }
-        sweep(fresh);
-    }
-
-    // Sweeps t->old (t protected by the caller): expunges every old slot,
-    // carries its waypoint over to t when t has a slot for it, and, for a
-    // shrink, deletes the waypoints that t has no slot for. The thread whose
-    // CAS clears t->old retires the old table (item 5).
-    void sweep(table* t) const {
-        hazard_pointer hp_old = make_hazard_pointer(*domain_);
-        table* old = hp_old.protect(t->old);
-        if (old == nullptr) {
-            return;
-        }
-        for (std::size_t i = 0; i < old->size - (fault::sweep_skips_last_slot ? 1 : 0); ++i) {
-            if (i == old->size / 2) {
-                stall::at(stall::site::sweep);
-            }
-            auto& slot = old->slot(i);
-            if (slot.load(mo_acquire) == table::expunged()) {
-                continue;
-            }
-            // Acq_rel: we read the waypoint's fields (acquire); the expunge is
-            // ordered before our unref (release) below.
-            node* w = slot.exchange(table::expunged(), mo_acq_rel);
-            if (w == nullptr || w == table::expunged()) {
-                continue;
-            }
-            // w cannot be deleted before we drop the old slot's reference.
-            auto* wp = static_cast<waypoint*>(w);
-            // (try_ref cannot fail here: the old slot's reference is still counted.)
-            if (t->represents(w->order) && w->order != 0 && try_ref(wp)) {
-                node* empty = nullptr;
-                if (!t->slot(t->index(w->order)).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire)) {
-                    unref(wp);  // t's slot already has it
-                }
-            }
-            unref(wp);
-        }
-        if (t->width < old->width) {
-            delete_unrepresented_waypoints(t);
-        }
-        table* expected = old;
-        if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) {
-            // No slot of `old` holds anything, current_ and t->old no longer
-            // point at it: only hazard pointers can, and retire respects them.
-            // Nothing of `old` is read after the retire (once hp_old lets go,
-            // any thread's drain may free it).
-            const bool shrank = t->width < old->width;
-            old->retire(map_table_deleter<types>(), *domain_);
-            hp_old.reset_protection();
-            give_back_memory(/*trim=*/shrank);
-        }
-    }
-
-    // After a completed resize or a clear. First the domain is drained:
-    // a table replaced by a resize is retired when its sweep ends, and
-    // without a drain it waits for this thread's next scan, which only a
-    // retire brings (a fill that only inserts never scans: the replaced
-    // tables, together about the size of the current one, stayed until the
-    // next erase; the operation that resized no longer protects its start
-    // table, and the sweep lets go of the old one first). And the erased
-    // nodes still waiting to be freed (up to about a thousand per thread
-    // between two scans, spread over every block when keys are erased in
-    // random order) would keep their blocks, which the trim would then
-    // list again for reuse, and a listed block stays with the pool after
-    // its last node is freed (docs/performance.md, "Node pools"). The
-    // drain frees what this thread and the threads that scanned since
-    // retired, and no hazard pointer protects; other threads' unscanned
-    // batches are out of its reach. Resizes are rare (log n of them in a
-    // fill), so its cost, bounded by the garbage bound, is spread thin. No
-    // retirer of this thread is open here (this runs after every cut of
-    // the operation has retired its nodes), so taking its batch is safe.
-    //
-    // Then, after a shrink or a clear (`trim`), the pool gives back the
-    // blocks its idle heaps and listed stack hold with no live node, and
-    // detaches the others, so that the free of their last node returns
-    // them. Without it blocks that no allocation comes to use again would
-    // stay with the map after an erase-everything phase. Lock-free (busy
-    // heaps are skipped).
-    void give_back_memory(bool trim, bool drain = true) const noexcept {
-        // (Fault NEVER_SCAN turns these drains off with the scans: its
-        // stress run shows the garbage bound broken without them.)
-        if (drain && !fault::resize_without_drain && !fault::never_scan) {
-            domain_->drain();
-        }
-        if (trim && pool_ != nullptr && !fault::skip_pool_trim) {
-            pool_->trim();
-        }
-    }
-
-    // After a shrink: deletes every waypoint (slotted or orphaned) that the
-    // smaller table has no slot for, unless some slot still holds it.
-    void delete_unrepresented_waypoints(table* t) const {
-        cursor c(*domain_);
-        full_walk(c, [t](node* n, link) {
-            return is_waypoint_order(n->order) && !t->represents(n->order) && try_delete_waypoint(n);
-        });
-    }
-
-    // A compacting walk over the whole list. `visit(node, link)` is called on
-    // live nodes other than the end sentinel; it returns true if it changed
-    // the node (which is then examined again).
+    bool stamp_part_front(cursor& c) const noexcept;
+    position plain_position(const node* n) const noexcept;
+    // A compacting walk over the whole list, visiting every live node.
     template <class Visit>
-    void full_walk(cursor& c, Visit&& visit) const {
-        for (;;) {
-            c.hp_anchor.reset_protection(start_);  // the start sentinel is never retired
-            if (c.begin_at(start_) != step_result::ok) {
-                continue;
-            }
-            bool restart = false;
-            while (!restart) {
-                c.examine();
-                if (is_frozen(c.cur_link)) {
-                    if (!c.in_run) {
-                        std::size_t retired = 0;
-                        const auto r = c.cut_run(retired);
-                        count_cut(r, retired);
-                        if (r != cursor::cut_result::skipped) {
-                            restart = r == cursor::cut_result::restart;
-                            continue;
-                        }
-                        // No room to retire: step through the run.
-                    }
-                } else {
-                    if (c.cur->order == end_order) {
-                        return;
-                    }
-                    if (visit(c.cur, c.cur_link)) {
-                        continue;
-                    }
-                }
-                restart = c.advance() == step_result::restart;
-            }
-        }
-    }
+    void full_walk(cursor& c, Visit&& visit) const;
 
     [[no_unique_address]] Hash hash_;
     [[no_unique_address]] KeyEqual eq_;
@@ -1184,117 +643,6 @@ private:
     mutable striped_counter retired_;
     mutable striped_counter waypoints_created_;
 };
-
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const {
-    concurrent_map_check check;
-    auto fail = [&check](std::string what) {
-        if (check.problem.empty()) {
-            check.problem = std::move(what);
-        }
-    };
-    // The list: sorted by (order, descending stamp), ends at the end sentinel,
-    // at most one live entry per key, at most one live plain entry per group.
-    const node* group_first = nullptr;  // first node of the current group (equal base order)
-    std::size_t live_plain = 0;         // live plain entries seen in it
-    const node* prev = start_;
-    std::uint64_t last_waypoint_order = 0;
-    std::size_t steps = 0;
-    for (const node* n = target<types>(start_->next.load(mo_acquire)); n != nullptr;
-         prev = n, n = target<types>(n->next.load(mo_acquire))) {
-        if (++steps > (std::size_t{1} << 40)) {
-            fail("the list does not end");
-            break;
-        }
-        const link l = n->next.load(mo_acquire);
-        if (n == end_) {
-            if (l != 0) {
-                fail("the end sentinel has a successor");
-            }
-            break;
-        }
-        if (n->order < prev->order) {
-            fail("the list is out of order");
-        }
-        if (is_entry_order(n->order) && is_stamped_order(n->order) && n->order == prev->order) {
-            // Only the front of a stamped part may still be unstamped (its
-            // successor in the part was stamped before it was linked).
-            const std::uint64_t stamp = static_cast<const stamped_entry*>(n)->stamp.load(mo_acquire);
-            const std::uint64_t before = static_cast<const stamped_entry*>(prev)->stamp.load(mo_acquire);
-            if (stamp == stamped_entry::unstamped) {
-                fail("an entry behind its stamped part's front is unstamped");
-            } else if (before != stamped_entry::unstamped && stamp > before) {
-                fail("a group is out of stamp order");
-            }
-        }
-        if (!is_entry_order(n->order) || !is_entry_order(prev->order) ||
-            base_order(n->order) != base_order(prev->order)) {
-            group_first = n;
-            live_plain = 0;
-        }
-        if (is_frozen(l)) {
-            ++check.frozen_nodes;
-            continue;
-        }
-        if (is_waypoint_order(n->order)) {
-            if (check.live_waypoints > 0 && n->order == last_waypoint_order) {
-                fail("two live waypoints of one order");
-            }
-            last_waypoint_order = n->order;
-            ++check.live_waypoints;
-            // Its slot_refs counts exactly the slots of the (only) table that
-            // hold it, at most one: its own. A reference too many would keep
-            // it from ever being deleted by a shrink.
-            if (n != start_) {
-                table* t = current_.load(mo_acquire);
-                const bool slotted = t->represents(n->order) && t->slot(t->index(n->order)).load(mo_acquire) == n;
-                const std::uint32_t refs = static_cast<const waypoint*>(n)->slot_refs.load(mo_acquire);
-                if (refs != (slotted ? 1u : 0u)) {
-                    fail("the waypoint of order " + std::to_string(n->order) + " counts " + std::to_string(refs) +
-                         " slot references but " + (slotted ? "one slot holds" : "no slot holds") + " it");
-                }
-            }
-            continue;
-        }
-        ++check.live_entries;
-        if (!is_stamped_order(n->order) && ++live_plain == 2) {
-            fail("a group has two live plain entries");
-        }
-        for (const node* m = group_first; m != n; m = target<types>(m->next.load(mo_acquire))) {
-            if (!is_frozen(m->next.load(mo_acquire)) &&
-                eq_(static_cast<const entry*>(m)->value.first, static_cast<const entry*>(n)->value.first)) {
-                fail("a key has two live entries");
-            }
-        }
-    }
-    if (check.live_entries != size()) {
-        fail("size() is " + std::to_string(size()) + " but the list has " + std::to_string(check.live_entries) +
-             " live entries");
-    }
-    // The table: no sweep pending; each filled slot holds a live waypoint of
-    // its own order that counts the slot.
-    table* t = current_.load(mo_acquire);
-    if (t->old.load(mo_acquire) != nullptr) {
-        fail("a resize was left unswept");
-    }
-    for (std::size_t i = 0; i < t->size; ++i) {
-        const node* w = t->slot(i).load(mo_acquire);
-        if (w == nullptr) {
-            continue;
-        }
-        if (w == table::expunged()) {
-            fail("the current table has an expunged slot");
-            continue;
-        }
-        if (w->order != t->waypoint_order(i) || is_frozen(w->next.load(mo_acquire))) {
-            fail("slot " + std::to_string(i) + " holds a wrong or deleted waypoint");
-        }
-        if (i != 0 && (static_cast<const waypoint*>(w)->slot_refs.load(mo_acquire) & waypoint::dead) != 0) {
-            fail("slot " + std::to_string(i) + " holds a waypoint marked dead");
-        }
-    }
-    return check;
-}
 
 }  // namespace detail
 SINK_END_NAMESPACE

@@ -139,6 +139,9 @@ struct map_cursor {
             // are in the run, or it could be freed and its address reused
             // right after the anchor (ABA, item 3).
             hp_first.swap(hp_cur);
+            if constexpr (fault::first_unprotected) {
+                hp_first.reset_protection(nullptr);  // the fault: the compared address may come back
+            }
         }
         hp_cur.swap(hp_next);
         cur = n;
