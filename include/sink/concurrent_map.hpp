@@ -431,8 +431,9 @@ public:
     /// stored is f applied to the very value it replaces, with no write of
     /// another thread in between (folly's `assign_if` generalised; with Boost's
     /// `visit` one would change the value in place). Returns the value
-    /// stored, or an empty optional if `key` is absent (f is not called
-    /// then, and nothing is inserted).
+    /// stored, or an empty optional if `key` is absent, and then inserts
+    /// nothing (f is not called if the key is absent when update looks it
+    /// up; it may have run in an earlier attempt that lost to an erase).
     ///
     /// Lock-free: f runs once per attempt, on the live value, protected
     /// and unlocked; an attempt that loses its race to another write runs f
@@ -1034,7 +1035,7 @@ private:
     std::optional<T> update_impl(const K& key, F& f) {
         std::optional<T> next;
         const std::uint64_t order = core_.order_of(key);
-        const decision d = core_.template write</*RemakeEachAttempt=*/true>(
+        core_.template write</*RemakeEachAttempt=*/true>(
             key, order,
             [&](entry* live) {
                 next.reset();
@@ -1045,9 +1046,11 @@ private:
                 return decision::replace;
             },
             [&](std::uint64_t kind) { return make(kind, key, std::as_const(*next)); });
-        if (d != decision::replace) {
-            return std::nullopt;
-        }
+        // `next` holds a value exactly when the write replaced (decide
+        // resets it, and keeps only with it empty). One named return, so
+        // that the compilers elide its copy: a copy here would come after
+        // the CAS, and if it threw, the caller would see an exception for
+        // a value that is stored.
         return next;
     }
 
