@@ -6,7 +6,9 @@
 // value, compute the new one from a copy and install it with
 // compare_and_swap, which succeeds only if the value is still the one the
 // copy was taken from. If another thread got there first, read again and
-// retry: the classic lock-free read-modify-write loop.
+// retry: the classic lock-free read-modify-write loop. update(key, f) runs
+// that loop for you (f may run more than once, so it must only compute);
+// the program does the same counting both ways.
 //
 // Checks: after all threads have finished, every counter holds exactly the
 // number of increments made to it (no lost updates), and the retries that
@@ -50,10 +52,18 @@ std::uint64_t add(counters& map, int key, std::uint64_t by) {
     }
 }
 
-}  // namespace
+// The same with update(): try_emplace creates the counter at 0 only if it
+// is absent (never over another thread's), and update stores f of the very
+// value it replaces. Nothing to count: the retries happen inside.
+std::uint64_t add_with_update(counters& map, int key, std::uint64_t by) {
+    map.try_emplace(key, 0);
+    map.update(key, [by](std::uint64_t v) { return v + by; });
+    return 0;
+}
 
-int main() {
-    counters map;
+// Every thread adds to every key, with `add` as given.
+template <class Add>
+std::vector<std::uint64_t> count(counters& map, Add add) {
     std::vector<std::uint64_t> lost(thread_count, 0);
     std::vector<std::thread> pool;
     for (int t = 0; t < thread_count; ++t) {
@@ -69,7 +79,10 @@ int main() {
     for (auto& th : pool) {
         th.join();
     }
+    return lost;
+}
 
+bool check(const counters& map) {
     // Every thread visits every key equally often (increments_per_thread is a
     // multiple of keys), so each counter's total is known in advance.
     static_assert(increments_per_thread % keys == 0);
@@ -82,11 +95,25 @@ int main() {
                     static_cast<unsigned long long>(expected));
         ok = ok && got == expected;
     }
+    return ok;
+}
+
+}  // namespace
+
+int main() {
+    counters by_hand;
+    const std::vector<std::uint64_t> lost = count(by_hand, add);
     std::uint64_t total_lost = 0;
     for (std::uint64_t l : lost) {
         total_lost += l;
     }
-    std::printf("%d increments, %llu compare_and_swap retries after a lost race\n",
+    std::printf("compare_and_swap loop: %d increments, %llu retries after a lost race\n",
                 thread_count * increments_per_thread, static_cast<unsigned long long>(total_lost));
-    return ok ? 0 : 1;
+    const bool loop_ok = check(by_hand);
+
+    counters by_update;
+    count(by_update, add_with_update);
+    std::printf("update: %d increments\n", thread_count * increments_per_thread);
+    const bool update_ok = check(by_update);
+    return loop_ok && update_ok ? 0 : 1;
 }
