@@ -26,6 +26,14 @@
 //                        the recycled address, the walk follows the freed
 //                        successor's address into another key and reports
 //                        50, present throughout, absent: not linearizable.)
+//   cut_first_reused     the same for a cut: an erase held before its cut
+//                        CAS on 10->next, expecting the run's first node,
+//                        while others cut that node, free it and link a
+//                        new key at its address right after 10. The held
+//                        CAS must fail. (CUT_FIRST_UNPROTECTED: the cut
+//                        lets the first node go; its CAS succeeds and cuts
+//                        out the new key, and the cut's retire walk runs
+//                        past the run: the retirer's room check.)
 //   writers_reuse        two threads of stores and erases on a few keys, and
 //                        a walk, under the random scheduler: linearizable,
 //                        weakly consistent, structure sound, nothing leaked.
@@ -349,6 +357,52 @@ struct run_first_reused : rl::test_suite<run_first_reused, 4>, reuse_fixture {
     }
 };
 
+// Row 2 for cut_run: a cut's CAS expects anchor->next to be the link to the
+// run's first node, which it keeps protected in hp_first from the walk to
+// the CAS. List 10, 20, 30, 40, 50, nodes made in that order. Thread 0
+// erases 20 and is held before its cut (run [20], anchor 10, next live node
+// 30). Thread 1 erases 30 (its cut takes [20]: 10 -> 30, 20 retired), then
+// 40 (its cut takes [30]; the scan frees 20 unless thread 0 protects it),
+// then stores 15 into 20's block if that is free: 10 -> 15 -> 40 -> 50.
+// Thread 0's CAS must then fail. Fooled, it would set 10->next to 30, cut
+// out 15, and retire from 15 on until it met 30, which is no longer after
+// it.
+struct cut_first_reused : rl::test_suite<cut_first_reused, 2>, reuse_fixture {
+    using entry_allocator = recycling_allocator<typename node_types::entry>;
+    stall_plan plan;
+    void* block_of_20 = nullptr;
+
+    void before() {
+        setup_quiet();
+        for (int key : {10, 20, 30, 40, 50}) {
+            prefill(key, key / 10);
+        }
+        RL_ASSERT(entry_allocator::handed_count == 5);  // one block per node, in key order
+        block_of_20 = entry_allocator::handed[1];
+        track(15);
+        plan.arm(0, site::compaction);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            events.run(*map, op_kind::erase, 20);  // held before its cut
+        } else {
+            plan.held.wait();
+            events.run(*map, op_kind::erase, 30);
+            events.run(*map, op_kind::erase, 40);
+            entry_allocator::preferred = block_of_20;
+            events.run(*map, op_kind::store, 15, 1);
+            plan.resume.open();
+        }
+        plan.done(index);
+        thread_done();
+    }
+    void after() {
+        RL_ASSERT(plan.stopped());
+        plan.disarm();
+        finish();
+    }
+};
+
 struct writers_reuse : rl::test_suite<writers_reuse, 2>, reuse_fixture {
     void before() {
         setup_quiet();
@@ -391,6 +445,7 @@ int main(int argc, char** argv) {
     bool ok = explore<insert_succ_reused<false>>("insert_succ_reused", held);
     ok = explore<insert_succ_reused<true>>("insert_succ_reused_in_group", held) && ok;
     ok = ok && explore<run_first_reused>("run_first_reused", held);
+    ok = ok && explore<cut_first_reused>("cut_first_reused", held);
     ok = ok && explore<writers_reuse>("writers_reuse", free_form);
     std::printf("nodes handed out again at a freed address: %llu\n",
                 recycling_allocator<typename node_types::entry>::reused);

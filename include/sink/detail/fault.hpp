@@ -193,6 +193,12 @@ inline constexpr bool update_keeps_node = true;  // a retried update links the n
 inline constexpr bool update_keeps_node = false;
 #endif
 
+#ifdef SINK_FAULT_CUT_FIRST_UNPROTECTED
+inline constexpr bool cut_first_unprotected = true;  // a cut lets the run's first node go before its CAS
+#else
+inline constexpr bool cut_first_unprotected = false;
+#endif
+
 #ifdef SINK_FAULT_FIRST_UNPROTECTED
 inline constexpr bool first_unprotected = true;  // a walk entering a frozen run lets the run's first node go
 #else

@@ -170,6 +170,9 @@ struct map_cursor {
         }
         node* first = cur;
         hp_first.swap(hp_cur);  // keep the expected value protected (item 3)
+        if constexpr (fault::cut_first_unprotected) {
+            hp_first.reset_protection(nullptr);  // the fault: the expected address may come back
+        }
         link l = cur_link;
         node* y = nullptr;
         std::size_t length = 1;  // nodes of the run from first up to (not including) n
