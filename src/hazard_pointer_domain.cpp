@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <new>
 
@@ -112,6 +113,14 @@ void reclaim_batch(retired_object* object) noexcept;
 
 bool is_batch(const retired_object* o) noexcept { return o->reclaim == &reclaim_batch; }
 retired_batch* as_batch(retired_object* o) noexcept { return static_cast<retired_batch*>(o); }
+
+// The reclaim function of every retired_range, which is also how a scan
+// tells a range from an object kept only by its own address.
+void reclaim_range(retired_object* object) noexcept {
+    auto* range = static_cast<detail::retired_range*>(object);
+    range->free_range(range);
+}
+bool is_range(const retired_object* o) noexcept { return o->reclaim == &reclaim_range; }
 
 // How many retired objects `o` stands for.
 std::size_t object_count(retired_object* o) noexcept { return is_batch(o) ? as_batch(o)->count : 1; }
@@ -628,6 +637,12 @@ void detail::hazard_domain_access::release_chain(hazard_pointer_domain& domain, 
     domain.release_record_chain(first);
 }
 
+void detail::hazard_domain_access::retire_range(hazard_pointer_domain& domain, retired_range* range) noexcept {
+    assert(range->bytes != 0 && range->free_range != nullptr);
+    range->reclaim = &reclaim_range;
+    domain.retire(range);
+}
+
 // ---------------------------------------------------------------------------
 // Hazard pointers.
 
@@ -975,8 +990,23 @@ hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(tak
     // Moves every object of `unprotected` that is in hazards[0, count) to
     // `survivors`, and marks every batch item that is.
     auto keep_protected = [&]() noexcept {
-        std::sort(hazards, hazards + count);
-        auto is_hazard = [&](const void* p) noexcept { return std::binary_search(hazards, hazards + count, p); };
+        // std::less: a total order on unrelated pointers, which the range
+        // test below needs (operator< on them is unspecified).
+        const std::less<const void*> before;
+        std::sort(hazards, hazards + count, before);
+        auto is_hazard = [&](const void* p) noexcept {
+            return std::binary_search(hazards, hazards + count, p, before);
+        };
+        // A range is kept by the first published address at or above its
+        // start if that address is below its end.
+        auto covers_hazard = [&](const detail::retired_range* r) noexcept {
+            if (detail::fault::scan_exact_only) {
+                return is_hazard(r);
+            }
+            const auto* begin = reinterpret_cast<const unsigned char*>(r);
+            const void* const* first = std::lower_bound(hazards, hazards + count, begin, before);
+            return first != hazards + count && before(*first, begin + r->bytes);
+        };
         taken_list rest;
         for (retired_object* o = unprotected.head; o != nullptr;) {
             retired_object* next = o->next_retired;
@@ -990,7 +1020,9 @@ hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(tak
                 }
                 rest.append(taken_list{o, o, b->count});
             } else {
-                taken_list& to = is_hazard(static_cast<const void*>(o)) ? survivors : rest;
+                const bool kept = is_range(o) ? covers_hazard(static_cast<const detail::retired_range*>(o))
+                                              : is_hazard(static_cast<const void*>(o));
+                taken_list& to = kept ? survivors : rest;
                 to.append(taken_list{o, o, 1});
             }
             o = next;

@@ -613,6 +613,11 @@ struct hazard_domain_access {
         domain.acquire_cursor_slots(out.data());
         return out;
     }
+    // Retires `range` (its `bytes` and `free_range` set) to `domain`: freed
+    // by a scan that finds no published address inside it. As
+    // hazard_pointer_obj_base::retire otherwise (lock-free, nothrow; the
+    // retire happens-before the scan that frees it).
+    static void retire_range(hazard_pointer_domain& domain, retired_range* range) noexcept;
     // A hazard_pointer owning `slot` (from acquire_cursor_slots).
     static hazard_pointer adopt(atomic<const void*>* slot) noexcept { return hazard_pointer(slot); }
 #if !defined(SINK_ATOMICS_RELACY)

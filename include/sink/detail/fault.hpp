@@ -47,6 +47,12 @@ inline constexpr bool batch_ignores_hazards = true;  // a scan frees protected o
 inline constexpr bool batch_ignores_hazards = false;
 #endif
 
+#ifdef SINK_FAULT_SCAN_EXACT_ONLY
+inline constexpr bool scan_exact_only = true;  // a retired range is kept only by its first address
+#else
+inline constexpr bool scan_exact_only = false;
+#endif
+
 #ifdef SINK_FAULT_CURSOR_SLOTS_UNCHECKED
 inline constexpr bool cursor_slots_unchecked = true;  // a walk takes the cursor slots even when one is still owned
 #else

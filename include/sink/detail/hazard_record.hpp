@@ -21,6 +21,19 @@ struct retired_object {
     void (*reclaim)(retired_object*) noexcept = nullptr;
 };
 
+// A block retired as a whole range of addresses: any published address in
+// [this, this + bytes) keeps it, not only its first byte. For blocks whose
+// interior addresses walkers protect and validate (a segment of the map's
+// section heads, each head reached through its own address): a walker that
+// published &block->heads[i] holds the block. `free_range` frees it (the
+// domain's own reclaim function stands in `reclaim`, which is how a scan
+// tells a range from an object retired by its address alone).
+// hazard_domain_access::retire_range retires one.
+struct retired_range : retired_object {
+    std::size_t bytes = 0;
+    void (*free_range)(retired_range*) noexcept = nullptr;
+};
+
 // How to free an object retired without a header (sink's list nodes): one
 // reclaimer per kind of object, shared by all objects of that kind, so that
 // the object itself carries nothing for its retirement. A reclaimer must
