@@ -7,7 +7,7 @@
 // no hook, so it cannot be counted without changing the library. The map is
 // built with a fixed seed, so the benchmark knows each key's order, and a
 // quiescent map's list is then known exactly: a load publishes the table
-// (hp_table.protect), the section's waypoint (protect_slot), the waypoint's
+// (hp_start.protect), the section's waypoint (protect_slot), the waypoint's
 // successor (enter), and then once per step (advance) over every node of
 // the key's section that sorts before it. See map_core::lookup/find_start/
 // walk and map_cursor::enter/advance. Checked with callgrind: over M loads

@@ -125,12 +125,12 @@ TEST(MapAllocator, AStatefulAllocatorGetsEverythingBack) {
     EXPECT_EQ(ar.constructs.load(), ar.destroys.load());
 }
 
-// A map filled by inserts alone (no erase, so no retire brings a scan)
-// holds its current table and its pool, not the tables its grows replaced:
-// each completed resize drains the domain after the sweep has let go of
-// the old table (fault RESIZE_WITHOUT_DRAIN keeps them all, about as many
-// bytes again as the current table).
-TEST(MapAllocator, AFilledMapHoldsNoReplacedTable) {
+// A map holds its pool and its segments of section heads (16 bytes per
+// section, 2^width - 1 heads in all) and nothing else: growing adds a
+// segment and replaces nothing. Emptied by erases, it shrinks, and the
+// segments its shrinks retired are freed (each completed resize drains the
+// domain).
+TEST(MapAllocator, AMapHoldsItsPoolAndItsSegmentsOnly) {
     arena ar;
     hazard_pointer_domain domain(reclamation_policy::lazy);
     using map = arena_map<std::uint64_t, std::uint64_t>;
@@ -138,12 +138,22 @@ TEST(MapAllocator, AFilledMapHoldsNoReplacedTable) {
     for (std::uint64_t i = 0; i < 200000; ++i) {
         m.store(i, i);
     }
-    const sink::concurrent_map_stats s = m.stats();
+    sink::concurrent_map_stats s = m.stats();
     ASSERT_GE(s.grows, 8u);
-    const long table_bytes = static_cast<long>(s.sections * sizeof(void*));
-    const long outside_pool = ar.bytes.load() - static_cast<long>(s.node_pool_bytes);
-    EXPECT_LE(outside_pool, table_bytes + 64 * 1024)
-        << "the current table is " << table_bytes << " bytes; the rest is replaced tables";
+    const long segment_bytes = static_cast<long>(s.sections * 16);
+    long outside_pool = ar.bytes.load() - static_cast<long>(s.node_pool_bytes);
+    EXPECT_LE(outside_pool, segment_bytes + 64 * 1024)
+        << "the segments hold " << segment_bytes << " bytes; the rest is something else";
+    EXPECT_GE(outside_pool, segment_bytes - 64 * 1024);
+    for (std::uint64_t i = 0; i < 200000; ++i) {
+        m.erase(i);
+    }
+    s = m.stats();
+    EXPECT_GE(s.shrinks, 8u);
+    domain.drain();
+    outside_pool = ar.bytes.load() - static_cast<long>(m.stats().node_pool_bytes);
+    EXPECT_LE(outside_pool, static_cast<long>(m.stats().sections * 16) + 64 * 1024)
+        << "segments taken out by shrinks are still held";
 }
 
 // Nodes too large or too aligned for a pool slot have allocations of their

@@ -61,6 +61,18 @@ inline constexpr bool cursor_slots_unchecked = false;
 
 // ---- the map (docs/design.md, "reclamation") ----
 
+#ifdef SINK_FAULT_CLAIM_RELEASED_BY_LOAD
+inline constexpr bool claim_released_by_load = true;  // an installer whose head lost its claim bit meanwhile skips the releasing CAS
+#else
+inline constexpr bool claim_released_by_load = false;
+#endif
+
+#ifdef SINK_FAULT_SHRINK_SKIPS_CUT
+inline constexpr bool shrink_skips_cut = true;  // a shrink retires its segment without cutting the frozen heads out
+#else
+inline constexpr bool shrink_skips_cut = false;
+#endif
+
 #ifdef SINK_FAULT_SKIP_RUN_VALIDATION
 inline constexpr bool skip_run_validation = true;  // a step from a frozen node is not checked against the anchor (item 1)
 #else

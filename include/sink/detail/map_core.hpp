@@ -3,9 +3,10 @@
 // that link, replace and erase an entry, stamps, and the compaction that
 // follows a change. The rest of the class is defined by protocol:
 //
-//   map_sections.hpp   the jump table: where a walk starts, waypoints and
-//                      their slot references, the resize heuristics,
-//                      resizes and sweeps, memory given back after them
+//   map_sections.hpp   the sections: where a walk starts, the install of
+//                      section heads, the resize heuristics, growing and
+//                      shrinking, memory given back after them
+//                      (map_heads.hpp: the heads' storage and addressing)
 //   map_iteration.hpp  walks over the whole list: iteration positions,
 //                      clear(), the compacting full walk
 //   map_verify.hpp     verify(), the structural invariants checked
@@ -35,7 +36,7 @@
 #include "sink/detail/hash_mix.hpp"
 #include "sink/detail/map_cursor.hpp"
 #include "sink/detail/map_node.hpp"
-#include "sink/detail/map_table.hpp"
+#include "sink/detail/map_heads.hpp"
 #include "sink/detail/stall.hpp"
 #include "sink/detail/striped_counter.hpp"
 #include "sink/hazard_pointer.hpp"
@@ -51,8 +52,8 @@ public:
     using node = typename types::node;
     using entry = typename types::entry;
     using stamped_entry = typename types::stamped_entry;
-    using waypoint = typename types::waypoint;
-    using table = map_table<types>;
+    using waypoint = typename types::waypoint;  // the sentinels' type
+    using segment = head_segment<types>;
     using cursor = map_cursor<types>;
     using value_type = typename types::value_type;
 
@@ -62,12 +63,14 @@ public:
           options_(checked(options)),
           domain_(options.domain != nullptr ? options.domain : &hazard_pointer_default_domain()),
           seed_(options.seed != 0 ? options.seed : fresh_seed(this)) {
+        for (auto& seg : segments_) {
+            seg.store(nullptr, mo_relaxed);  // published with the map itself
+        }
         pool_ = types::make_pool(alloc);  // first: nothing else to undo if it throws
         try {
             end_ = types::make_sentinel(pool_, end_order);
             start_ = types::make_sentinel(pool_, 0);
             start_->next.store(link_to<types>(end_), mo_relaxed);
-            current_.store(table::make(0, start_, pool_), mo_relaxed);
         } catch (...) {
             if (start_ != nullptr) {
                 types::destroy_sentinel(pool_, start_);
@@ -89,16 +92,20 @@ public:
         node* n = target<types>(start_->next.load(mo_relaxed));
         while (n != end_) {
             node* after = target<types>(n->next.load(mo_relaxed));
-            types::destroy(n);
+            if (!is_head_order(n->order)) {
+                types::destroy(n);  // heads are their segment's
+            }
             n = after;
         }
         types::destroy_sentinel(pool_, start_);
         types::destroy_sentinel(pool_, end_);
-        table* t = current_.load(mo_relaxed);
-        if (table* old = t->old.load(mo_relaxed)) {
-            table::destroy(old);  // a sweep that never finished (a thread died in it)
+        // Every segment in the directory, in use or not (one above the width
+        // left by a grow that lost its race, one whose shrink never finished).
+        for (auto& seg : segments_) {
+            if (segment* p = seg.load(mo_relaxed)) {
+                segment::destroy(p);
+            }
         }
-        table::destroy(t);
         // Nodes retired earlier may still wait in other threads' batches:
         // their pool blocks stay until the last of them is freed, and that
         // free destroys the pool (node_pool.hpp, "Lifetime").
@@ -159,7 +166,10 @@ public:
             a.store(b.load(mo_relaxed), mo_relaxed);
             b.store(mine, mo_relaxed);
         };
-        swap_atomic(current_, other.current_);
+        swap_atomic(shape_, other.shape_);
+        for (unsigned level = 0; level <= max_table_width; ++level) {
+            swap_atomic(segments_[level], other.segments_[level]);
+        }
         for (std::size_t i = 0; i < stamp_clocks; ++i) {
             swap_atomic(stamp_clocks_[i].value, other.stamp_clocks_[i].value);
         }
@@ -168,7 +178,7 @@ public:
         size_.swap(other.size_);
         compactions_.swap(other.compactions_);
         retired_.swap(other.retired_);
-        waypoints_created_.swap(other.waypoints_created_);
+        heads_installed_.swap(other.heads_installed_);
     }
 
     template <class K>
@@ -368,14 +378,14 @@ private:
 
     // ---- the walk ---------------------------------------------------------------
 
-    // Matches any live node of the order: there is at most one live waypoint
-    // per order, so for a waypoint order this finds it.
+    // Matches any live node of the order: there is at most one node of a
+    // head's order, so for a head's order this finds it.
     static bool any_live_node(node*) noexcept { return true; }
 
     // Walks from c's start to the key: stops on its live entry (found), or on
     // the first node ordered after its group (absent). `order` is the group's
     // base order for a key (both parts of the group are searched), or a
-    // waypoint's order. With `compact`, cuts out every frozen run it meets.
+    // head's order. With `compact`, cuts out every frozen run it meets.
     // With `need_boundary`, remembers the front of the group's stamped part
     // (where a new key goes, in either kind: map_node.hpp).
     template <class Match>
@@ -395,7 +405,7 @@ private:
                 if (r == cursor::cut_result::skipped && !fault::step_through_skipped_cut) {
                     // No memory to retire the run with. A compacting walk is
                     // a retry that needs the run gone (an insert point right
-                    // after the live node, a waypoint's place): stepping
+                    // after the live node, a head's place): stepping
                     // through would retry forever. Nothing has changed, so
                     // the strong guarantee holds.
                     throw std::bad_alloc();
@@ -492,7 +502,9 @@ private:
             }
         }
         fresh->next.store(link_to<types>(succ), mo_relaxed);
-        link expected = link_to<types>(succ);
+        // The link as read: a section head's carries its installer's claim
+        // while it has one (map_sections.hpp); an entry's is succ's address.
+        link expected = c.insert_prev_link();
         if constexpr (fault::succ_unprotected) {
             // The fault: succ's address may be freed and come back as another
             // node right after prev before the CAS (design.md, item 13).
@@ -584,35 +596,42 @@ private:
 
     void after_replace(cursor& c, std::uint64_t order) const noexcept { compact_frozen(c, order); }
 
-    // ---- the table and its sections (map_sections.hpp) ---------------------------
+    // ---- the sections and their heads (map_sections.hpp) ---------------------------
 
-    // Where a walk starts: c at a live waypoint at or before `order`, with
-    // cur its successor; fills the section's slot if it is empty.
+    // The shape word: the width, a flag saying a shrink is under way (the
+    // width is already one less; the segment above it is being taken out),
+    // and a generation that every change of the word increments.
+    static constexpr std::uint64_t shape_shrinking_bit = 0x100;
+    static constexpr unsigned shape_width(std::uint64_t s) noexcept { return static_cast<unsigned>(s & 0xff); }
+    static constexpr bool shape_shrinking(std::uint64_t s) noexcept { return (s & shape_shrinking_bit) != 0; }
+    static constexpr std::uint64_t shape_generation(std::uint64_t s) noexcept { return s >> 9; }
+    static constexpr std::uint64_t make_shape(unsigned width, bool shrinking, std::uint64_t generation) noexcept {
+        return width | (shrinking ? shape_shrinking_bit : 0) | (generation << 9);
+    }
+
+    // Where a walk starts: c at the key's section head (installed if need
+    // be), a parent's, or the start sentinel, with cur its successor.
     void find_start(cursor& c, std::uint64_t order) const;
-    bool start_from_old_table(cursor& c, table* t, std::uint64_t order) const;
-    node* install_waypoint(cursor& c, table* t, std::size_t i) const;
-    static node* protect_slot(hazard_pointer& hp, const typename table::slot_type& slot) noexcept;
-    unsigned current_width() const;
-    bool sweep_pending() const;
+    void start_below(cursor& c, std::uint64_t order) const;
+    node* protect_head(hazard_pointer& hp, head_place place) const noexcept;
+    bool install_head(cursor& c, node* h) const;
+    bool release_claim(node* h) const;
+    void unlink_frozen_head(node* h) const;
+    unsigned current_width() const noexcept;
 
-    // A waypoint's slot references and its two-step delete (items 4, 12).
-    static bool try_ref(waypoint* w) noexcept;
-    static void unref(waypoint* w) noexcept;
-    static bool try_delete_waypoint(node* n) noexcept;
-    static void help_waypoint_delete(node* w) noexcept;
-    static void finish_waypoint_delete(node* w) noexcept;
-
-    // The heuristics that ask for a resize after a change, the resize, its
-    // sweep, and the memory given back after it.
+    // The heuristics that ask for a resize after a change, the resize, and
+    // the memory given back after it.
     void after_insert(cursor& c) const noexcept;
     void after_erase(cursor& c, std::uint64_t order) const noexcept;
     bool load_allows(unsigned width, std::size_t percent, bool at_least) const noexcept;
     std::size_t empty_sections_from(cursor& c) const noexcept;
     void request_resize(unsigned from, int to) const noexcept;
     void resize(unsigned from, int to_signed) const;
-    void sweep(table* t) const;
+    void grow(std::uint64_t s, unsigned to) const;
+    bool shrink_one(std::uint64_t s) const;
+    bool finish_shrink(std::uint64_t s) const;
+    static void freeze_head(node* h) noexcept;
     void give_back_memory(bool trim, bool drain = true) const noexcept;
-    void delete_unrepresented_waypoints(table* t) const;
 
     // ---- whole-list walks (map_iteration.hpp) -----------------------------------
 
@@ -630,7 +649,10 @@ private:
     node_pool_base* pool_ = nullptr;  // owned: closed by the destructor
     waypoint* start_ = nullptr;
     waypoint* end_ = nullptr;
-    mutable atomic<table*> current_{nullptr};
+    mutable atomic<std::uint64_t> shape_{0};
+    // Segment k holds the heads of level k (map_heads.hpp); [0] is unused
+    // (the start sentinel is the head of level 0).
+    mutable atomic<segment*> segments_[max_table_width + 1];
     static constexpr std::size_t stamp_clocks = 16;
     struct alignas(cache_line_size) stamp_clock {
         atomic<std::uint64_t> value{0};
@@ -641,7 +663,7 @@ private:
     mutable striped_counter size_;
     mutable striped_counter compactions_;
     mutable striped_counter retired_;
-    mutable striped_counter waypoints_created_;
+    mutable striped_counter heads_installed_;
 };
 
 }  // namespace detail

@@ -19,7 +19,6 @@
 #include "sink/detail/atomic.hpp"
 #include "sink/detail/fault.hpp"
 #include "sink/detail/map_node.hpp"
-#include "sink/detail/map_table.hpp"
 #include "sink/detail/stall.hpp"
 #include "sink/hazard_pointer.hpp"
 
@@ -37,14 +36,14 @@ struct map_cursor {
     explicit map_cursor(hazard_pointer_domain& d) : map_cursor(d, hazard_domain_access::acquire_cursor_slots(d)) {}
     map_cursor(hazard_pointer_domain& d, const hazard_domain_access::cursor_slot_set& s) noexcept
         : domain(&d),
-          hp_table(hazard_domain_access::adopt(s[0])),
+          hp_start(hazard_domain_access::adopt(s[0])),
           hp_anchor(hazard_domain_access::adopt(s[1])),
           hp_cur(hazard_domain_access::adopt(s[2])),
           hp_next(hazard_domain_access::adopt(s[3])),
           hp_first(hazard_domain_access::adopt(s[4])) {}
 
     hazard_pointer_domain* domain;
-    hazard_pointer hp_table;   // the table the start came from
+    hazard_pointer hp_start;   // scratch for finding the start: a section head being checked or installed
     hazard_pointer hp_anchor;  // protects anchor
     hazard_pointer hp_cur;     // protects cur
     hazard_pointer hp_next;    // protects the node being stepped onto; scratch
@@ -52,7 +51,7 @@ struct map_cursor {
     hazard_pointer hp_prev;    // made on demand: the saved insertion point
     hazard_pointer hp_succ;
 
-    unsigned width = 0;        // width of the table the walk started from
+    unsigned width = 0;        // the width the walk's start was found at
     node* anchor = nullptr;    // last live node passed; in the list when validated
     link anchor_link = 0;      // anchor->next as last read (never frozen)
     node* cur = nullptr;       // the node under examination
@@ -63,18 +62,20 @@ struct map_cursor {
     // a walk steps into the group; otherwise it is (anchor, cur).
     bool boundary_saved = false;
     node* prev = nullptr;
+    link prev_link = 0;        // prev->next as read (succ, or a node before it)
     node* succ = nullptr;
     bool direct = false;       // succ was prev's immediate successor
 
     std::size_t live_passed = 0;  // live entries stepped over (grow heuristic)
 
-    // Starts at waypoint `w`, which hp_anchor protects and a slot showed.
+    // Starts at `w` (a section head or the start sentinel), which hp_anchor
+    // protects and which was found usable.
     step_result begin_at(node* w) noexcept {
         // Acquire: w's successor was initialised before the release CAS that
         // linked it, and this load is how we come to read it.
         const link l = w->next.load(mo_acquire);
         if (is_frozen(l)) {
-            return step_result::restart;  // w is being deleted: look it up again
+            return step_result::restart;  // a shrink took w: look it up again
         }
         anchor = w;
         anchor_link = l;
@@ -153,19 +154,22 @@ struct map_cursor {
 
     // Precondition: cur is frozen and anchor's immediate successor. Cuts the
     // frozen run [cur, y) out with one CAS on anchor->next and retires every
-    // node of it; `retired` receives how many. y is the first live node after
-    // the run, or, when this thread's retired batch has room for fewer nodes
-    // than the run holds, the first frozen node past that room (a later cut
-    // takes the rest: a live node may lead to a frozen run, that is what a
-    // run is). On `moved` the anchor changed under us and cur is its new
-    // successor. On `skipped` (no room at all: no memory for a batch) nothing
-    // changed, and the caller steps through the run instead.
+    // entry of it (section heads belong to their segment, which a shrink
+    // retires: map_sections.hpp); `retired` receives how many. y is the
+    // first live node after the run, or, when this thread's retired batch
+    // has room for fewer entries than the run holds, the first frozen entry
+    // past that room (a later cut takes the rest: a live node may lead to a
+    // frozen run, that is what a run is). Heads take no room, so a run that
+    // starts with one is always cut at least that far. On `moved` the anchor
+    // changed under us and cur is its new successor. On `skipped` (no room
+    // at all, and the run starts with an entry: no memory for a batch)
+    // nothing changed, and the caller steps through the run instead.
     cut_result cut_run(std::size_t& retired) noexcept {
         // Room before the CAS: after it, every node of the run must be
         // retired, and retiring must not fail (headerless_retirer).
         headerless_retirer retirer(*domain);
         const std::size_t room = fault::cut_past_room ? retirer.room() + 1 : retirer.room();
-        if (retirer.room() == 0) {
+        if (retirer.room() == 0 && !is_head_order(cur->order)) {
             return cut_result::skipped;
         }
         node* first = cur;
@@ -175,7 +179,8 @@ struct map_cursor {
         }
         link l = cur_link;
         node* y = nullptr;
-        std::size_t length = 1;  // nodes of the run from first up to (not including) n
+        // Entries of the run from first up to (not including) n.
+        std::size_t entries = is_head_order(first->order) ? 0 : 1;
         for (;;) {
             node* n = target<Types>(l);
             hp_next.reset_protection(n);
@@ -189,11 +194,12 @@ struct map_cursor {
             }
             // The run up to n is in the list and immutable: n is protected.
             l = n->next.load(mo_acquire);
-            if (!is_frozen(l) || length == room) {
+            const bool head = is_head_order(n->order);
+            if (!is_frozen(l) || (!head && entries == room)) {
                 y = n;
                 break;
             }
-            ++length;
+            entries += head ? 0 : 1;
             hp_cur.swap(hp_next);  // walk on inside the run
         }
         link expected = anchor_link;
@@ -213,8 +219,12 @@ struct map_cursor {
                 node* after = target<Types>(n->next.load(mo_relaxed));
                 // Unreachable now but for hazard pointers (protected ones
                 // stay until their slots let go); freed by a later scan.
-                retirer.retire(n, Types::node_reclaimer);
-                ++retired;
+                // A head is only out of the list: its segment's shrink
+                // retires it with the rest of the segment.
+                if (!is_head_order(n->order)) {
+                    retirer.retire(n, Types::node_reclaimer);
+                    ++retired;
+                }
                 n = after;
             }
             anchor_link = link_to<Types>(y);
@@ -254,12 +264,15 @@ struct map_cursor {
             return step_result::restart;
         }
         prev = anchor;
+        prev_link = anchor_link;
         succ = cur;
         direct = !in_run;
         boundary_saved = true;
         return step_result::ok;
     }
     node* insert_prev() const noexcept { return boundary_saved ? prev : anchor; }
+    // insert_prev()->next as read; when insert_direct(), its target is insert_succ().
+    link insert_prev_link() const noexcept { return boundary_saved ? prev_link : anchor_link; }
     node* insert_succ() const noexcept { return boundary_saved ? succ : cur; }
     bool insert_direct() const noexcept { return boundary_saved ? direct : !in_run; }
 };

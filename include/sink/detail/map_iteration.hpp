@@ -155,7 +155,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::clear() {
         }
         return true;  // re-examine: it is frozen now (or changed)
     });
-    c.hp_table.reset_protection();  // the walk is over (see give_back_memory)
+    c.hp_start.reset_protection();  // the walk is over (see give_back_memory)
     try {
         request_resize(current_width(), 0);
     } catch (...) {

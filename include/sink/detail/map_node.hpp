@@ -26,21 +26,26 @@ namespace detail {
 //            CAS on a frozen node always fails (reclamation.md item 2).
 //            Walks need no more: a frozen node is dead either way, and a
 //            newer version, if any, is its immediate successor.
+//   claimed: only on a section head, which an installer owns
+//            (map_sections.hpp). Means nothing to a walk, which masks it
+//            off; CASes on a head expect the value they read, with or
+//            without it, and may drop it.
 using link = std::uintptr_t;
 inline constexpr link frozen_bit = 1;
-inline constexpr link flag_bits = frozen_bit;
+inline constexpr link claimed_bit = 2;
+inline constexpr link flag_bits = frozen_bit | claimed_bit;
 
 inline constexpr bool is_frozen(link l) noexcept { return (l & frozen_bit) != 0; }
 
 // The list is sorted by `order`, then (within equal orders) by descending
 // `stamp`. Orders encode the kind of node:
-//   0                  the start sentinel (the waypoint of prefix 0)
-//   even               a waypoint: its prefix followed by zeros
+//   0                  the start sentinel (the head of prefix 0)
+//   even               a section head: its prefix followed by zeros
 //   odd, < end_order   an entry: 62 bits of the mixed hash, then the kind
 //                      bit (bit 1), then 1
 //   end_order          the end sentinel
-// So a waypoint sorts before every entry of its section, and a waypoint and
-// an entry never share an order.
+// So a head sorts before every entry of its section, and a head and an
+// entry never share an order.
 //
 // The entries of one key group (equal 62 hash bits) come in two parts:
 //   plain   (bit 1 clear)  at most one live key, with no stamp: the common
@@ -64,7 +69,9 @@ inline constexpr std::uint64_t entry_order(std::uint64_t mixed_hash) noexcept {
 inline constexpr bool is_entry_order(std::uint64_t order) noexcept {
     return (order & 1) != 0 && order != end_order;
 }
-inline constexpr bool is_waypoint_order(std::uint64_t order) noexcept { return (order & 1) == 0; }
+inline constexpr bool is_head_order(std::uint64_t order) noexcept { return (order & 1) == 0; }
+// A head's `next` that a walk may start from: in the list, unclaimed, live.
+inline constexpr bool is_usable_head_link(link l) noexcept { return l != 0 && (l & flag_bits) == 0; }
 // For entry orders only.
 inline constexpr bool is_stamped_order(std::uint64_t order) noexcept { return (order & stamped_bit) != 0; }
 inline constexpr std::uint64_t stamped_order(std::uint64_t order) noexcept { return order | stamped_bit; }

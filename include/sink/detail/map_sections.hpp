@@ -1,16 +1,26 @@
-// The jump table of sink::concurrent_map (map_core's members, by protocol:
-// map_core.hpp has the class). A table of 2^width slots, one per section of
-// the list; a filled slot holds the section's waypoint, a node in the list
-// whose order is the section's first. A walk starts at the slot of its key's
-// section (find_start) and fills an empty slot on the way (install_waypoint).
-// A waypoint counts the slots that hold it (slot_refs) and is deleted only
-// when none does (items 4 and 12 of docs/design.md). The table is never
-// changed in size: a resize publishes a new table that points at the old
-// one, and a sweep expunges every old slot, carrying its waypoint over or
-// deleting it; the thread that ends the sweep retires the old table
-// (item 5). Resizes are asked for by two local heuristics, checked against
-// the whole map's load: a long walk through a section grows the table, a
-// run of empty sections shrinks it.
+// The sections of sink::concurrent_map's list and their heads (map_core's
+// members, by protocol: map_core.hpp has the class; map_heads.hpp the
+// heads' storage and addressing).
+//
+// A walk to a key starts at the head of the key's section (find_start),
+// whose memory is in the segment directory: no node, no table slot and no
+// pointer lead there. A head joins the list lazily, the first time a walk
+// needs it (install_head), and until it has a walk starts from the head of
+// a parent section, which contains the key's. The width grows by adding a
+// segment and shrinks by taking the top one out of the list and retiring
+// it (shrink_one). Resizes are asked for by two local heuristics checked
+// against the whole map's load: a long walk through a section grows, a run
+// of empty sections shrinks.
+//
+// A head's `next` word says where it stands (docs/design.md, "section
+// heads"):
+//   0               not in the list, free to be installed
+//   claimed | s     an installer owns it: not yet linked, or linked and not
+//                   yet released; walks do not start at it
+//   s               in the list and usable as a start
+//   frozen | ...    a shrink took it: cut out of the list by compacting
+//                   walks, never used again; its segment is retired once
+//                   every head of it is out of the list
 #pragma once
 
 #include <algorithm>
@@ -30,25 +40,31 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::reserve(std::size_t n) {
         ++want;
     }
     for (int attempts = 0; attempts < 64; ++attempts) {
-        const unsigned width = current_width();
-        if (width >= want && !sweep_pending()) {
+        const std::uint64_t s = shape_.load(mo_acquire);
+        if (shape_width(s) >= want && !shape_shrinking(s)) {
             return;
         }
-        resize(width, static_cast<int>(std::max(width, want)));
+        resize(shape_width(s), static_cast<int>(std::max(shape_width(s), want)));
     }
 }
 
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 concurrent_map_stats map_core<Key, T, Hash, KeyEqual, Allocator>::stats() const {
     concurrent_map_stats s;
+    const unsigned width = current_width();
+    s.table_width = width;
+    s.sections = std::size_t{1} << width;
+    s.waypoints = 1;  // the start sentinel
     hazard_pointer hp = make_hazard_pointer(*domain_);
-    table* t = hp.protect(current_);
-    s.table_width = t->width;
-    s.sections = t->size;
-    for (std::size_t i = 0; i < t->size; ++i) {
-        node* w = t->slot(i).load(mo_acquire);
-        if (w != nullptr && w != table::expunged()) {
-            ++s.waypoints;
+    for (unsigned level = 1; level <= width; ++level) {
+        segment* seg = hp.protect(segments_[level]);
+        if (seg == nullptr) {
+            continue;
+        }
+        for (std::uint64_t i = 0; i < heads_in_segment(level); ++i) {
+            if (is_usable_head_link(seg->head(i).next.load(mo_acquire))) {
+                ++s.waypoints;
+            }
         }
     }
     s.grows = grows_.load(mo_relaxed);
@@ -56,221 +72,207 @@ concurrent_map_stats map_core<Key, T, Hash, KeyEqual, Allocator>::stats() const 
     s.node_pool_bytes = pool_ != nullptr ? pool_->bytes_held() : 0;
     s.compactions = static_cast<std::uint64_t>(compactions_.sum());
     s.nodes_retired = static_cast<std::uint64_t>(retired_.sum());
-    s.waypoints_created = static_cast<std::uint64_t>(waypoints_created_.sum());
+    s.waypoints_created = static_cast<std::uint64_t>(heads_installed_.sum());
     return s;
 }
 
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-unsigned map_core<Key, T, Hash, KeyEqual, Allocator>::current_width() const {
-    hazard_pointer hp = make_hazard_pointer(*domain_);
-    return hp.protect(current_)->width;
+unsigned map_core<Key, T, Hash, KeyEqual, Allocator>::current_width() const noexcept {
+    return shape_width(shape_.load(mo_acquire));
 }
 
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::sweep_pending() const {
-    hazard_pointer hp = make_hazard_pointer(*domain_);
-    return hp.protect(current_)->old.load(mo_acquire) != nullptr;
-}
-
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_slot(hazard_pointer& hp,
-                                                               const typename table::slot_type& slot) noexcept
-    -> node* {
-    return hp.protect(slot, [](node* p) noexcept { return p == table::expunged() ? nullptr : p; });
-}
-
-// Positions c at a live waypoint whose order is at most `order` (the
-// start of the key's section), with cur its successor.
+// Positions c at a live node whose order is at most `order`: the head of
+// the key's section when it is in the list (installing it if no one has),
+// else the nearest usable head of a parent section, else the start
+// sentinel. cur is then its successor.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start(cursor& c, std::uint64_t order) const {
     for (;;) {
-        // The table: retired only after it is replaced and swept, and
-        // current_ no longer points at it (item 5).
-        table* t = c.hp_table.protect(current_);
-        c.width = t->width;
-        const std::size_t i = t->index(order);
-        // The waypoint: a slot that still holds it after the publish
-        // proves it was not yet deleted, because a waypoint is deleted only
-        // once no slot holds it (slot_refs, item 4).
-        node* w = protect_slot(c.hp_anchor, t->slot(i));
-        if (w == table::expunged()) {
-            continue;  // t was replaced; current_ has moved on
+        // Acquire: the segments up to this width were published before it.
+        const unsigned width = shape_width(shape_.load(mo_acquire));
+        c.width = width;
+        std::uint64_t prefix = prefix_of(order, width);
+        bool own_section = true;
+        while (prefix != 0) {
+            const head_place place = place_of(prefix, width);
+            node* h = protect_head(c.hp_start, place);
+            if (h != nullptr) {
+                link l = h->next.load(mo_acquire);
+                if (l == 0 && own_section && install_head(c, h)) {
+                    l = h->next.load(mo_acquire);
+                }
+                if (is_usable_head_link(l)) {
+                    c.hp_anchor.swap(c.hp_start);
+                    if (c.begin_at(h) == step_result::ok) {
+                        return;
+                    }
+                    break;  // frozen since: a shrink took it; look again
+                }
+            }
+            own_section = false;
+            prefix = parent_prefix(prefix);
         }
-        if (w == nullptr) {
-            // While a resize is being swept, the replaced table still has a
-            // waypoint for this section (or one before it).
-            if (start_from_old_table(c, t, order)) {
+        if (prefix == 0) {
+            c.hp_anchor.reset_protection(start_);  // never retired
+            if (c.begin_at(start_) == step_result::ok) {
                 return;
             }
-            w = install_waypoint(c, t, i);
-            if (w == nullptr) {
-                continue;
-            }
         }
-        if (c.begin_at(w) == step_result::ok) {
+    }
+}
+
+// The head at `place`, published in hp and validated: hp shows its address
+// and the directory still held its segment after the publish, so the
+// segment was not retired before (it is retired only after its directory
+// entry is cleared: shrink_one), and the scan that could free it sees the
+// publish (a retired range is kept by any address inside it). nullptr if
+// the directory has no segment there (a shrink took it, or the width read
+// is stale). The directory may hold a new segment at the same address by
+// the time it is re-read; then the head is that segment's, which is as good.
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& hp, head_place place) const noexcept
+    -> node* {
+    segment* seg = segments_[place.level].load(mo_acquire);
+    for (;;) {
+        if (seg == nullptr) {
+            return nullptr;
+        }
+        node* h = &seg->head(place.index);
+        hp.reset_protection(h);  // publish, then re-read (reader fence inside)
+        segment* now = segments_[place.level].load(mo_acquire);
+        if (now == seg) {
+            return h;
+        }
+        seg = now;
+    }
+}
+
+// Links head h (protected in c.hp_start, found with next 0) into the list,
+// after a claim: the CAS of its next from 0 makes this thread its only
+// installer. The walk to its place starts from a parent head, so it never
+// waits for the installer of another head; no one waits for this one
+// (walks start from a parent while h is claimed). Returns whether h is in
+// the list now, protected in c.hp_start. May throw bad_alloc (a compacting
+// walk with no memory to retire with), with h then released unlinked or
+// still linked and claimed: the latter only costs walks their start.
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, node* h) const {
+    link claim = 0;
+    // Relaxed: the claim publishes nothing; it only decides who installs.
+    if (!h->next.compare_exchange_strong(claim, claimed_bit, mo_relaxed, mo_relaxed)) {
+        return false;  // claimed, linked or frozen by someone else meanwhile
+    }
+    const std::uint64_t order = h->order;
+    bool compact = false;
+    for (;;) {
+        start_below(c, order);
+        const walk_status status = walk(c, order, any_live_node, compact, /*need_boundary=*/false);
+        if (status == walk_status::restart) {
+            continue;
+        }
+        // h is claimed and unlinked, and the only node of its order: the
+        // walk stopped on the first node after the gap.
+        if (!c.insert_direct()) {
+            compact = true;  // a frozen run before the gap: cut it first
+            continue;
+        }
+        node* succ = c.insert_succ();
+        link mine = h->next.load(mo_relaxed);
+        // Only a shrink's freeze changes a claimed, unlinked head: then it
+        // stays out of the list.
+        if (is_frozen(mine) ||
+            !h->next.compare_exchange_strong(mine, claimed_bit | link_to<types>(succ), mo_relaxed, mo_relaxed)) {
+            return false;
+        }
+        link expected = c.insert_prev_link();
+        stall::at(stall::site::install);
+        // Acq_rel, as every link: release publishes h's next (written above)
+        // to whoever reads it through prev. h's order was published with
+        // its segment. Fails if prev changed or was frozen.
+        if (c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(h), mo_acq_rel, mo_acquire)) {
+            heads_installed_.add(1);
+            return release_claim(h);
+        }
+        compact = true;
+    }
+}
+
+// The installer's last step: h is linked; clear its claim, or, if a shrink
+// froze it meanwhile, take it out of the list again. It must be a
+// read-modify-write on h->next, not a load: the shrink freezes h with a CAS
+// and then walks h's place, and with a load here the link above and that
+// walk could miss each other (each thread writes one word and then reads
+// the other's: the store-buffering shape). A CAS that succeeds comes before
+// the freeze in h->next's modification order, so the freeze reads from it
+// and the link happens-before the shrink's walk, which sees h and cuts it.
+// A CAS that fails on a frozen value leaves the cut to us, while h is still
+// protected, so its segment cannot be freed while h is in the list.
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(node* h) const {
+    stall::at(stall::site::claim_release);
+    link l = h->next.load(mo_acquire);
+    for (;;) {
+        if (is_frozen(l)) {
+            unlink_frozen_head(h);
+            return false;
+        }
+        if (fault::claim_released_by_load && (l & claimed_bit) == 0) {
+            return true;  // the fault: an insert after h dropped the claim, so no CAS "is needed"
+        }
+        // Acq_rel: release orders our link of h before a freeze that reads
+        // this value (see above); inserts after h may have changed `next`
+        // meanwhile, and the claim goes with any value.
+        if (h->next.compare_exchange_weak(l, l & ~claimed_bit, mo_acq_rel, mo_acquire)) {
+            return true;
+        }
+    }
+}
+
+// Takes the frozen head h out of the list (a compacting walk over its
+// place; cutting heads needs no room to retire, so it cannot be skipped for
+// want of memory). Returns when h is out of the list.
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+void map_core<Key, T, Hash, KeyEqual, Allocator>::unlink_frozen_head(node* h) const {
+    cursor c(*domain_);
+    for (;;) {
+        start_below(c, h->order);
+        if (walk(c, h->order, any_live_node, /*compact=*/true, /*need_boundary=*/false) != walk_status::restart) {
             return;
         }
     }
 }
 
+// Positions c at the nearest usable head strictly before `order`'s own
+// section head (a parent of it), or the start sentinel; installs nothing.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::start_from_old_table(cursor& c, table* t, std::uint64_t order) const {
-    // hp_next is free while a walk has not begun.
-    table* old = c.hp_next.protect(t->old);
-    if (old == nullptr) {
-        return false;
-    }
-    node* w = protect_slot(c.hp_anchor, old->slot(old->index(order)));
-    if (w == nullptr || w == table::expunged()) {
-        return false;
-    }
-    return c.begin_at(w) == step_result::ok;
-}
-
-// Fills empty slot i of t: adopts the live waypoint of its order if the
-// list has one, or links a new one. Returns it protected in hp_anchor, or
-// nullptr when the caller must look again (t was replaced, or the
-// waypoint is being deleted). May throw bad_alloc.
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-auto map_core<Key, T, Hash, KeyEqual, Allocator>::install_waypoint(cursor& c, table* t, std::size_t i) const -> node* {
-    const std::uint64_t order = t->waypoint_order(i);
-    bool compact = false;
+void map_core<Key, T, Hash, KeyEqual, Allocator>::start_below(cursor& c, std::uint64_t order) const {
     for (;;) {
-        // Start from the nearest filled slot below (slot 0: the start).
-        std::size_t j = i;
-        node* from = nullptr;
-        while (from == nullptr) {
-            --j;
-            from = protect_slot(c.hp_anchor, t->slot(j));
-            if (from == table::expunged()) {
-                return nullptr;
+        const unsigned width = current_width();
+        c.width = width;
+        // The head of `order` itself (a head's order is its own section's
+        // start) is skipped: walks to a head start below it.
+        std::uint64_t prefix = parent_prefix(prefix_of(order, width));
+        while (prefix != 0 && (prefix << (64 - width)) >= order) {
+            prefix = parent_prefix(prefix);
+        }
+        bool started = false;
+        while (prefix != 0) {
+            node* h = protect_head(c.hp_anchor, place_of(prefix, width));
+            if (h != nullptr && is_usable_head_link(h->next.load(mo_acquire))) {
+                started = c.begin_at(h) == step_result::ok;
+                break;
+            }
+            prefix = parent_prefix(prefix);
+        }
+        if (started) {
+            return;
+        }
+        if (prefix == 0) {
+            c.hp_anchor.reset_protection(start_);
+            if (c.begin_at(start_) == step_result::ok) {
+                return;
             }
         }
-        if (c.begin_at(from) != step_result::ok) {
-            return nullptr;
-        }
-        const walk_status status = walk(c, order, any_live_node, compact, /*need_boundary=*/false);
-        if (status == walk_status::restart) {
-            return nullptr;
-        }
-        node* w = nullptr;
-        if (status == walk_status::found) {
-            w = c.cur;
-            c.hp_next.swap(c.hp_cur);  // keep w protected in hp_next
-        } else {
-            if (!c.insert_direct()) {
-                compact = true;
-                continue;
-            }
-            waypoint* fresh = types::make_waypoint(pool_, order);
-            node* succ = c.insert_succ();
-            fresh->next.store(link_to<types>(succ), mo_relaxed);
-            // Protect it before it becomes reachable: from the moment it is
-            // linked another thread could (in a shrink sweep) delete it.
-            c.hp_next.reset_protection(fresh);
-            link expected = link_to<types>(succ);
-            // Release: publishes the waypoint's fields with the link.
-            if (!c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), mo_acq_rel,
-                                                               mo_acquire)) {
-                types::destroy(fresh);
-                compact = true;
-                continue;
-            }
-            waypoints_created_.add(1);
-            w = fresh;
-        }
-        // Install: take a slot reference first (fails once the waypoint is
-        // being deleted), then the slot.
-        if (order != 0 && !try_ref(static_cast<waypoint*>(w))) {
-            // Its deleter may be stalled between marking it dead and
-            // freezing it: freeze it ourselves, or the next look would
-            // find it live and fail here again (item 12). Frozen, it is
-            // skipped, and the next look links a new waypoint.
-            help_waypoint_delete(w);
-            return nullptr;
-        }
-        node* empty = nullptr;
-        stall::at(stall::site::waypoint);
-        // Release: a reader that finds w in the slot (acquire) sees its
-        // fields. Never succeeds on an expunged slot.
-        if (t->slot(i).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire) || empty == w) {
-            if (empty == w) {
-                unref(static_cast<waypoint*>(w));  // someone else's install holds the reference
-            }
-            c.hp_anchor.swap(c.hp_next);
-            return w;
-        }
-        // Expunged: t was replaced. If we linked w it stays in the list
-        // as an orphan; a later table adopts it or a shrink deletes it.
-        unref(static_cast<waypoint*>(w));
-        return nullptr;
-    }
-}
-
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::try_ref(waypoint* w) noexcept {
-    std::uint32_t r = w->slot_refs.load(mo_relaxed);
-    do {
-        if ((r & waypoint::dead) != 0) {
-            return false;
-        }
-        // Acq_rel: totally ordered with the 0 -> dead CAS of a deleter.
-    } while (!w->slot_refs.compare_exchange_weak(r, r + 1, mo_acq_rel, mo_relaxed));
-    return true;
-}
-
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::unref(waypoint* w) noexcept {
-    if (w->order == 0) {
-        return;  // the start sentinel is never deleted
-    }
-    // Release: the change of the slot that held w happens-before a
-    // deleter's acquire CAS that reads the count this leaves.
-    w->slot_refs.fetch_sub(1, mo_release);
-}
-
-// Deletes waypoint w if no slot holds it or can come to, in two steps:
-// the CAS of slot_refs from 0 to dead makes every later try_ref fail,
-// then the freeze. A thread that finds the count dead on a waypoint that
-// is not frozen yet finishes the freeze itself
-// (help_waypoint_delete), so nobody waits for a deleter stalled between
-// the two.
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::try_delete_waypoint(node* n) noexcept {
-    waypoint* w = static_cast<waypoint*>(n);
-    std::uint32_t zero = 0;
-    if (w->order == 0) {
-        return false;
-    }
-    if (!fault::ignore_slot_refs &&
-        !w->slot_refs.compare_exchange_strong(zero, waypoint::dead, mo_acq_rel, mo_relaxed)) {
-        if (zero == waypoint::dead) {
-            help_waypoint_delete(w);  // another deleter's: the shrink's walk finishes it too
-            return !fault::unhelped_waypoint_delete;
-        }
-        return false;
-    }
-    stall::at(stall::site::waypoint_delete);
-    finish_waypoint_delete(w);
-    return true;
-}
-
-// What a thread that found w dead does (the caller protects w).
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::help_waypoint_delete(node* w) noexcept {
-    if constexpr (!fault::unhelped_waypoint_delete) {  // the fault: wait for the deleter instead
-        finish_waypoint_delete(w);
-    }
-}
-
-// The second step of a waypoint's deletion, by its deleter or a helper.
-// Idempotent.
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::finish_waypoint_delete(node* w) noexcept {
-    link l = w->next.load(mo_acquire);
-    // Dead, so no slot gets w any more; only inserts after w change its
-    // next now, never to a frozen value. Acq_rel as every CAS on a next.
-    while (!is_frozen(l) && !w->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
     }
 }
 
@@ -278,9 +280,6 @@ template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::after_insert(cursor& c) const noexcept {
     if (options_.grow_on_insert_count > 0 && c.live_passed > options_.grow_on_insert_count &&
         load_allows(c.width, options_.grow_min_load_percent, /*at_least=*/true)) {
-        // The walk is over: its table need not stay protected, and the
-        // drain at the end of the sweep can free it if it is the old one.
-        c.hp_table.reset_protection();
         request_resize(c.width, static_cast<int>(c.width + options_.grow_amount));
     }
 }
@@ -293,15 +292,14 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::after_erase(cursor& c, std::ui
     }
     if (empty_sections_from(c) >= options_.shrink_on_empty_count &&
         load_allows(c.width, options_.shrink_max_load_percent, /*at_least=*/false)) {
-        c.hp_table.reset_protection();  // as in after_insert
         request_resize(c.width, static_cast<int>(c.width) - static_cast<int>(options_.shrink_amount));
     }
 }
 
 // The whole-map condition on a resize that a local heuristic asked for:
-// the load (entries per 100 sections of a table of `width`) is at least
-// (or at most) `percent`. Only read when a heuristic fired, so the sum
-// over the size counter's cells stays off the common path.
+// the load (entries per 100 sections of width `width`) is at least (or at
+// most) `percent`. Only read when a heuristic fired, so the sum over the
+// size counter's cells stays off the common path.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 bool map_core<Key, T, Hash, KeyEqual, Allocator>::load_allows(unsigned width, std::size_t percent,
                                                               bool at_least) const noexcept {
@@ -311,25 +309,24 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::load_allows(unsigned width, st
     const std::size_t entries = size();
     const std::size_t sections = std::size_t{1} << width;
     // entries * 100 >= sections * percent, without overflow for any
-    // width up to max_table_width (2^40 * 100 * percent fits unless the
-    // percent is absurd; saturate then).
+    // width up to max_table_width (saturating for an absurd percent).
     const std::size_t scaled_entries = entries > SIZE_MAX / 100 ? SIZE_MAX : entries * 100;
     const std::size_t scaled_sections = percent > SIZE_MAX / sections ? SIZE_MAX : sections * percent;
     return at_least ? scaled_entries >= scaled_sections : scaled_entries <= scaled_sections;
 }
 
 // How many consecutive empty sections start at c's anchor (0 unless the
-// anchor is a waypoint and no live entry follows it before the next one).
+// anchor is a head and no live entry follows it before the next one).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 std::size_t map_core<Key, T, Hash, KeyEqual, Allocator>::empty_sections_from(cursor& c) const noexcept {
-    if (!is_waypoint_order(c.anchor->order) || c.enter() != step_result::ok) {
+    if (!is_head_order(c.anchor->order) || c.enter() != step_result::ok) {
         return 0;
     }
     std::size_t empty = 0;
     for (int steps = 0; steps < 64; ++steps) {
         c.examine();
         if (!is_frozen(c.cur_link)) {
-            if (!is_waypoint_order(c.cur->order)) {
+            if (!is_head_order(c.cur->order)) {
                 return empty;  // an entry, or the end
             }
             if (++empty >= options_.shrink_on_empty_count) {
@@ -348,124 +345,161 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::request_resize(unsigned from, 
     try {
         resize(from, to);
     } catch (...) {
-        // A table could not be allocated: the map keeps its size; the
+        // A segment could not be allocated: the map keeps its width; the
         // operation that asked has already taken effect.
     }
 }
 
-// Replaces the table of width `from` by one of width `to` and sweeps the
-// old one. Any thread may call it; a resize that finds an earlier one
-// unfinished finishes that one instead. Never waits for another thread.
+// Changes the width from `from` to `to` (clamped to [0, 40]): a grow adds
+// the segments above `from` and then the width; a shrink takes one level
+// at a time. A resize that finds a shrink unfinished finishes it first,
+// and does nothing more (a later request will). Never waits for another
+// thread.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::resize(unsigned from, int to_signed) const {
-    hazard_pointer hp = make_hazard_pointer(*domain_);
-    table* t = hp.protect(current_);
-    if (t->old.load(mo_acquire) != nullptr) {
-        sweep(t);  // help the resize under way; a new one waits for a later request
-        return;
-    }
     const unsigned to = static_cast<unsigned>(std::clamp(to_signed, 0, static_cast<int>(max_table_width)));
-    if (t->width != from || to == from) {
+    std::uint64_t s = shape_.load(mo_acquire);
+    if (shape_shrinking(s)) {
+        finish_shrink(s);
         return;
     }
-    table* fresh = table::make(to, start_, pool_);
-    fresh->old.store(t, mo_relaxed);
-    table* expected = t;
-    // Acq_rel: release publishes the new table (and its link to the old
-    // one) to every thread that loads current_.
-    if (!current_.compare_exchange_strong(expected, fresh, mo_acq_rel, mo_acquire)) {
-        table::destroy(fresh);  // never published
+    if (shape_width(s) != from || to == from) {
         return;
     }
-    (to > from ? grows_ : shrinks_).fetch_add(1, mo_relaxed);
-    if constexpr (fault::early_table_retire) {
-        t->retire(map_table_deleter<types>(), *domain_);  // the fault: sweepers still reach t through fresh->old
+    if (to > from) {
+        grow(s, to);
+        return;
     }
-    hp.reset_protection(fresh);
-    stall::at(stall::site::resize);
-    if (current_.load(mo_acquire) != fresh) {
-        return;  // already replaced again: its sweep was finished by others
+    while (shape_width(s) > to && !shape_shrinking(s)) {
+        if (!shrink_one(s)) {
+            return;
+        }
+        s = shape_.load(mo_acquire);
     }
-    sweep(fresh);
 }
 
-// Sweeps t->old (t protected by the caller): expunges every old slot,
-// carries its waypoint over to t when t has a slot for it, and, for a
-// shrink, deletes the waypoints that t has no slot for. The thread whose
-// CAS clears t->old retires the old table (item 5).
+// From shape s (not shrinking) to width `to`: every segment up to `to` in
+// the directory, then the width. A segment above the width is never used:
+// one left by a grow that lost its width CAS waits there, all its heads
+// unlinked, for the next grow.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::sweep(table* t) const {
-    hazard_pointer hp_old = make_hazard_pointer(*domain_);
-    table* old = hp_old.protect(t->old);
-    if (old == nullptr) {
-        return;
-    }
-    for (std::size_t i = 0; i < old->size - (fault::sweep_skips_last_slot ? 1 : 0); ++i) {
-        if (i == old->size / 2) {
-            stall::at(stall::site::sweep);
-        }
-        auto& slot = old->slot(i);
-        if (slot.load(mo_acquire) == table::expunged()) {
+void map_core<Key, T, Hash, KeyEqual, Allocator>::grow(std::uint64_t s, unsigned to) const {
+    for (unsigned level = shape_width(s) + 1; level <= to; ++level) {
+        if (segments_[level].load(mo_acquire) != nullptr) {
             continue;
         }
-        // Acq_rel: we read the waypoint's fields (acquire); the expunge is
-        // ordered before our unref (release) below.
-        node* w = slot.exchange(table::expunged(), mo_acq_rel);
-        if (w == nullptr || w == table::expunged()) {
-            continue;
+        segment* fresh = segment::make(level, pool_);
+        segment* empty = nullptr;
+        // Release: the heads' orders are published with the segment.
+        if (!segments_[level].compare_exchange_strong(empty, fresh, mo_acq_rel, mo_acquire)) {
+            segment::destroy(fresh);  // never published
         }
-        // w cannot be deleted before we drop the old slot's reference.
-        auto* wp = static_cast<waypoint*>(w);
-        // (try_ref cannot fail here: the old slot's reference is still counted.)
-        if (t->represents(w->order) && w->order != 0 && try_ref(wp)) {
-            node* empty = nullptr;
-            if (!t->slot(t->index(w->order)).compare_exchange_strong(empty, w, mo_acq_rel, mo_acquire)) {
-                unref(wp);  // t's slot already has it
-            }
-        }
-        unref(wp);
     }
-    if (t->width < old->width) {
-        delete_unrepresented_waypoints(t);
-    }
-    table* expected = old;
-    if (t->old.compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) && !fault::early_table_retire) {
-        // No slot of `old` holds anything, current_ and t->old no longer
-        // point at it: only hazard pointers can, and retire respects them.
-        // Nothing of `old` is read after the retire (once hp_old lets go,
-        // any thread's drain may free it).
-        const bool shrank = t->width < old->width;
-        old->retire(map_table_deleter<types>(), *domain_);
-        hp_old.reset_protection();
-        give_back_memory(/*trim=*/shrank);
+    // Acq_rel: release makes the segments visible to whoever reads the
+    // width (find_start's acquire load); fails if another resize came first.
+    if (shape_.compare_exchange_strong(s, make_shape(to, false, shape_generation(s) + 1), mo_acq_rel, mo_acquire)) {
+        grows_.fetch_add(1, mo_relaxed);
+        give_back_memory(/*trim=*/false);
     }
 }
 
-// After a completed resize or a clear. First the domain is drained:
-// a table replaced by a resize is retired when its sweep ends, and
-// without a drain it waits for this thread's next scan, which only a
-// retire brings (a fill that only inserts never scans: the replaced
-// tables, together about the size of the current one, stayed until the
-// next erase; the operation that resized no longer protects its start
-// table, and the sweep lets go of the old one first). And the erased
-// nodes still waiting to be freed (up to about a thousand per thread
+// From shape s (width w, not shrinking) to w - 1: the CAS of the width
+// makes new walks stop using segment w; finish_shrink takes its heads out
+// of the list and retires it. Returns false if another resize came first.
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::shrink_one(std::uint64_t s) const {
+    const std::uint64_t shrinking = make_shape(shape_width(s) - 1, true, shape_generation(s) + 1);
+    if (!shape_.compare_exchange_strong(s, shrinking, mo_acq_rel, mo_acquire)) {
+        return false;
+    }
+    shrinks_.fetch_add(1, mo_relaxed);
+    stall::at(stall::site::resize);
+    return finish_shrink(shrinking);
+}
+
+// Finishes the shrink that shape s (shrinking, width w - 1) describes: any
+// thread may, any number of times; each step is idempotent.
+//   1. Freeze every head of segment w: an unlinked head can no longer be
+//      claimed, a claimed one is taken out by its installer
+//      (release_claim), a linked one is dead to walks, which restart
+//      rather than start at it.
+//   2. Take each out of the list: a compacting walk over its place.
+//   3. Clear the directory entry; the thread whose CAS does retires the
+//      segment (a range: walkers hold addresses of heads inside it).
+//   4. Clear the shrinking flag (a new generation, so that a slow helper
+//      of an earlier shrink cannot clear a later one's).
+// The segment is retired only after (a) no width reaches it and its
+// directory entry is null, so no start can find a head of it again, and
+// (b) every head of it is out of the list and cannot come back (an
+// installer that linked one after step 1 cuts it before it lets go). A
+// walker that holds a head's address got it from the directory or from a
+// predecessor's `next`, published it and re-read its source, which still
+// showed the head: so its publish came before (a) or (b), and the scan
+// after the retire sees it. Returns whether the shrink is finished.
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::finish_shrink(std::uint64_t s) const {
+    const unsigned level = shape_width(s) + 1;
+    hazard_pointer hp = make_hazard_pointer(*domain_);
+    segment* seg = hp.protect(segments_[level]);
+    if (seg != nullptr) {
+        const std::uint64_t n = heads_in_segment(level);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            freeze_head(&seg->head(i));
+        }
+        stall::at(stall::site::shrink);
+        try {
+            for (std::uint64_t i = 0; i < n; ++i) {
+                if (!fault::shrink_skips_cut) {
+                    unlink_frozen_head(&seg->head(i));
+                }
+            }
+        } catch (...) {
+            return false;  // no memory for a cursor: a later resize finishes it
+        }
+        segment* expected = seg;
+        if (segments_[level].compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire)) {
+            hazard_domain_access::retire_range(*domain_, seg);
+        }
+        hp.reset_protection();
+    }
+    std::uint64_t expected = s;
+    const bool finished =
+        shape_.compare_exchange_strong(expected, make_shape(shape_width(s), false, shape_generation(s) + 1),
+                                       mo_acq_rel, mo_acquire);
+    if (finished) {
+        give_back_memory(/*trim=*/true);
+    }
+    return finished;
+}
+
+// Step 1 of a shrink for one head. Acq_rel: the freeze is ordered after
+// any installer's release_claim it reads from (see there).
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+void map_core<Key, T, Hash, KeyEqual, Allocator>::freeze_head(node* h) noexcept {
+    link l = h->next.load(mo_acquire);
+    while (!is_frozen(l) && !h->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
+    }
+}
+
+// After a completed resize or a clear. First the domain is drained: the
+// erased nodes still waiting to be freed (up to about a thousand per thread
 // between two scans, spread over every block when keys are erased in
-// random order) would keep their blocks, which the trim would then
-// list again for reuse, and a listed block stays with the pool after
-// its last node is freed (docs/performance.md, "Node pools"). The
-// drain frees what this thread and the threads that scanned since
-// retired, and no hazard pointer protects; other threads' unscanned
-// batches are out of its reach. Resizes are rare (log n of them in a
-// fill), so its cost, bounded by the garbage bound, is spread thin. No
-// retirer of this thread is open here (this runs after every cut of
-// the operation has retired its nodes), so taking its batch is safe.
+// random order) would keep their blocks, which the trim would then list
+// again for reuse, and a listed block stays with the pool after its last
+// node is freed (docs/performance.md, "Node pools"); after a shrink it also
+// frees the segment just retired. The drain frees what this thread and the
+// threads that scanned since retired, and no hazard pointer protects;
+// other threads' unscanned batches are out of its reach. Resizes are rare
+// (log n of them in a fill), so its cost, bounded by the garbage bound, is
+// spread thin. No retirer of this thread is open here (this runs after
+// every cut of the operation has retired its nodes), so taking its batch
+// is safe.
 //
-// Then, after a shrink or a clear (`trim`), the pool gives back the
-// blocks its idle heaps and listed stack hold with no live node, and
-// detaches the others, so that the free of their last node returns
-// them. Without it blocks that no allocation comes to use again would
-// stay with the map after an erase-everything phase. Lock-free (busy
-// heaps are skipped).
+// Then, after a shrink or a clear (`trim`), the pool gives back the blocks
+// its idle heaps and listed stack hold with no live node, and detaches the
+// others, so that the free of their last node returns them. Without it
+// blocks that no allocation comes to use again would stay with the map
+// after an erase-everything phase. Lock-free (busy heaps are skipped).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::give_back_memory(bool trim, bool drain) const noexcept {
     // (Fault NEVER_SCAN turns these drains off with the scans: its
@@ -476,16 +510,6 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::give_back_memory(bool trim, bo
     if (trim && pool_ != nullptr && !fault::skip_pool_trim) {
         pool_->trim();
     }
-}
-
-// After a shrink: deletes every waypoint (slotted or orphaned) that the
-// smaller table has no slot for, unless some slot still holds it.
-template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::delete_unrepresented_waypoints(table* t) const {
-    cursor c(*domain_);
-    full_walk(c, [t](node* n, link) {
-        return is_waypoint_order(n->order) && !t->represents(n->order) && try_delete_waypoint(n);
-    });
 }
 
 }  // namespace detail

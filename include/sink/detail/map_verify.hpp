@@ -1,9 +1,10 @@
-// map_core::verify(): every structural invariant of the list and the table,
+// map_core::verify(): every structural invariant of the list and its section heads,
 // checked on a quiescent map (the stress harness, Relacy and the unit tests
 // call it after their runs; docs/verification.md).
 #pragma once
 
 #include <cstddef>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -26,7 +27,9 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
     const node* group_first = nullptr;  // first node of the current group (equal base order)
     std::size_t live_plain = 0;         // live plain entries seen in it
     const node* prev = start_;
-    std::uint64_t last_waypoint_order = 0;
+    const std::uint64_t shape = shape_.load(mo_acquire);
+    const unsigned width = shape_width(shape);
+    std::size_t heads_in_list = 0;  // other than the start sentinel
     std::size_t steps = 0;
     for (const node* n = target<types>(start_->next.load(mo_acquire)); n != nullptr;
          prev = n, n = target<types>(n->next.load(mo_acquire))) {
@@ -60,28 +63,32 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
             group_first = n;
             live_plain = 0;
         }
-        if (is_frozen(l)) {
-            ++check.frozen_nodes;
+        if (is_head_order(n->order)) {
+            // A head in the list is the one its segment holds for its order,
+            // in a segment the width reaches (or the one a shrink under way
+            // is taking out), released by its installer, and live unless
+            // that shrink has not cut it yet.
+            ++heads_in_list;
+            const std::uint64_t o = n->order;
+            const auto level = static_cast<unsigned>(64 - std::countr_zero(o));
+            const head_place place{level, (o >> (64 - level)) >> 1};
+            segment* seg = level <= max_table_width ? segments_[level].load(mo_acquire) : nullptr;
+            if (seg == nullptr || &seg->head(place.index) != n) {
+                fail("a head of order " + std::to_string(o) + " is not its segment's");
+            } else if (level > width + (shape_shrinking(shape) ? 1 : 0)) {
+                fail("a head of a level above the width is in the list");
+            } else if ((l & claimed_bit) != 0) {
+                fail("a head in the list is still claimed");
+            } else if (is_frozen(l) && level != width + 1) {
+                fail("a frozen head is in the list");
+            }
+            if (!is_frozen(l)) {
+                ++check.live_waypoints;
+            }
             continue;
         }
-        if (is_waypoint_order(n->order)) {
-            if (check.live_waypoints > 0 && n->order == last_waypoint_order) {
-                fail("two live waypoints of one order");
-            }
-            last_waypoint_order = n->order;
-            ++check.live_waypoints;
-            // Its slot_refs counts exactly the slots of the (only) table that
-            // hold it, at most one: its own. A reference too many would keep
-            // it from ever being deleted by a shrink.
-            if (n != start_) {
-                table* t = current_.load(mo_acquire);
-                const bool slotted = t->represents(n->order) && t->slot(t->index(n->order)).load(mo_acquire) == n;
-                const std::uint32_t refs = static_cast<const waypoint*>(n)->slot_refs.load(mo_acquire);
-                if (refs != (slotted ? 1u : 0u)) {
-                    fail("the waypoint of order " + std::to_string(n->order) + " counts " + std::to_string(refs) +
-                         " slot references but " + (slotted ? "one slot holds" : "no slot holds") + " it");
-                }
-            }
+        if (is_frozen(l)) {
+            ++check.frozen_nodes;
             continue;
         }
         ++check.live_entries;
@@ -99,27 +106,38 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
         fail("size() is " + std::to_string(size()) + " but the list has " + std::to_string(check.live_entries) +
              " live entries");
     }
-    // The table: no sweep pending; each filled slot holds a live waypoint of
-    // its own order that counts the slot.
-    table* t = current_.load(mo_acquire);
-    if (t->old.load(mo_acquire) != nullptr) {
-        fail("a resize was left unswept");
+    // The heads: every segment up to the width is in the directory; every
+    // head that says it is in the list is (the count of linked heads in the
+    // segments equals the count of heads found above), none is claimed;
+    // a segment above the width is unused (every head unlinked).
+    std::size_t linked_heads = 0;
+    for (unsigned level = 1; level <= max_table_width; ++level) {
+        segment* seg = segments_[level].load(mo_acquire);
+        if (seg == nullptr) {
+            if (level <= width) {
+                fail("the segment of level " + std::to_string(level) + " is missing");
+            }
+            continue;
+        }
+        for (std::uint64_t i = 0; i < heads_in_segment(level); ++i) {
+            const link l = seg->head(i).next.load(mo_acquire);
+            if (level > width && !(shape_shrinking(shape) && level == width + 1) && l != 0) {
+                fail("a head above the width was used");
+            }
+            if ((l & claimed_bit) != 0) {
+                fail("a head is still claimed");
+            }
+            if (l != 0 && !is_frozen(l)) {
+                ++linked_heads;
+            }
+        }
     }
-    for (std::size_t i = 0; i < t->size; ++i) {
-        const node* w = t->slot(i).load(mo_acquire);
-        if (w == nullptr) {
-            continue;
-        }
-        if (w == table::expunged()) {
-            fail("the current table has an expunged slot");
-            continue;
-        }
-        if (w->order != t->waypoint_order(i) || is_frozen(w->next.load(mo_acquire))) {
-            fail("slot " + std::to_string(i) + " holds a wrong or deleted waypoint");
-        }
-        if (i != 0 && (static_cast<const waypoint*>(w)->slot_refs.load(mo_acquire) & waypoint::dead) != 0) {
-            fail("slot " + std::to_string(i) + " holds a waypoint marked dead");
-        }
+    if (linked_heads != check.live_waypoints) {
+        fail(std::to_string(linked_heads) + " heads say they are in the list, " + std::to_string(check.live_waypoints) +
+             " are");
+    }
+    if (shape_shrinking(shape)) {
+        fail("a shrink was left unfinished");
     }
     return check;
 }

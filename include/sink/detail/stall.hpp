@@ -22,10 +22,10 @@ enum class site {
     replace,      // store over a live entry: before the CAS that supersedes it
     erase,        // erase: before the CAS that freezes the entry
     compaction,   // cutting a frozen run: before the CAS on the anchor
-    waypoint,     // filling a table slot: after linking/finding the waypoint, before the slot CAS
-    resize,       // after a new table is published, before its sweep
-    sweep,        // in the middle of a sweep, half the old slots expunged
-    waypoint_delete,  // deleting a waypoint: after marking it dead, before freezing it
+    install,      // installing a section head: claimed and pointed at its successor, before the CAS that links it
+    resize,       // a shrink: after the width CAS, before the top segment's heads are frozen
+    shrink,       // a shrink: after freezing the top segment's heads, before cutting them out
+    claim_release,  // installing a section head: linked, before the CAS that releases the claim
     step,         // a walk's step: after reading cur->next, before protecting and validating the successor
     plain_yield,  // an iteration at a plain entry: after the load that shows it live, before it is yielded
     plain_front,  // an iteration at a plain entry: after reading its next, before protecting and validating the successor

@@ -1,0 +1,138 @@
+// The section heads of sink::concurrent_map and the segments that hold them.
+//
+// A section of width w is the set of orders that share their top w bits
+// (the section's prefix). Its head is a list node of 16 bytes ({next,
+// order}, a map_node) whose order is the prefix followed by zeros: it sorts
+// before every entry of its section, and a walk to a key starts there.
+// Heads live in segments, not in the node pool: segment k (1 <= k <= 40)
+// holds the 2^(k-1) heads whose prefix has exactly k significant bits (the
+// odd prefixes of width k), so growing from width w to w + 1 adds segment
+// w + 1 and moves no head: a section of width w keeps its head, which is
+// also the head of the even section of width w + 1 that starts where it
+// does. The start sentinel is the head of prefix 0 at every width.
+//
+// A segment is a block retired as a range (hazard_record.hpp,
+// retired_range): walkers publish the address of a head inside it, never
+// the segment's own. docs/design.md ("section heads") has the protocol that
+// links heads into the list and takes them out; this file has only their
+// storage and addressing.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+
+#include "sink/detail/atomic.hpp"
+#include "sink/detail/hazard_record.hpp"
+#include "sink/detail/map_node.hpp"
+#include "sink/detail/node_pool.hpp"
+
+SINK_BEGIN_NAMESPACE
+namespace detail {
+
+// Widths above this are never requested (2^40 sections is far beyond memory).
+inline constexpr unsigned max_table_width = 40;
+
+// Where the head of a nonzero prefix lives: segment `level`, at `index`.
+struct head_place {
+    unsigned level;
+    std::uint64_t index;
+};
+
+// The prefix of width `width` (1..64) of an order.
+inline constexpr std::uint64_t prefix_of(std::uint64_t order, unsigned width) noexcept {
+    return width == 0 ? 0 : order >> (64 - width);
+}
+
+// The head of prefix p != 0 at width w: its significant bits are the top
+// w - ctz(p) of them, so that is its segment, and the bits above its lowest
+// set bit are its index there.
+inline constexpr head_place place_of(std::uint64_t prefix, unsigned width) noexcept {
+    const auto zeros = static_cast<unsigned>(std::countr_zero(prefix));
+    return head_place{width - zeros, prefix >> (zeros + 1)};
+}
+
+// The order of the head at `place`: its prefix (index, then a one) at the top.
+inline constexpr std::uint64_t head_order(head_place place) noexcept {
+    return ((place.index << 1) | 1) << (64 - place.level);
+}
+
+// The prefix whose head a walk falls back on when p's head cannot be used:
+// p without its lowest set bit, a head of a lower level that sorts before
+// p's and whose section contains p's. 0 (the start sentinel) at the end.
+inline constexpr std::uint64_t parent_prefix(std::uint64_t prefix) noexcept { return prefix & (prefix - 1); }
+
+inline constexpr std::uint64_t heads_in_segment(unsigned level) noexcept { return std::uint64_t{1} << (level - 1); }
+
+template <class Types>
+struct head_segment;
+
+// A segment of heads, allocated through the map's allocator (its pool keeps
+// the allocator alive for as long as the segment exists, as for nodes).
+template <class Types>
+struct head_segment : retired_range {
+    using node = typename Types::node;
+
+    const unsigned level;
+    node_pool_base* const pool;
+
+    node& head(std::uint64_t index) noexcept { return heads()[index]; }
+    node* heads() noexcept {
+        return reinterpret_cast<node*>(reinterpret_cast<unsigned char*>(this) + header_bytes);
+    }
+    // Whether `n` is one of this segment's heads (by address).
+    bool holds(const node* n) noexcept {
+        const auto* first = heads();
+        return !std::less<const node*>()(n, first) && std::less<const node*>()(n, first + heads_in_segment(level));
+    }
+
+    // Every head unlinked (next 0), with its order.
+    static head_segment* make(unsigned level, node_pool_base* pool) {
+        const std::uint64_t n = heads_in_segment(level);
+        unit_allocator a = allocator(pool);
+        unit* raw = std::allocator_traits<unit_allocator>::allocate(a, units_for(n));
+        auto* s = ::new (static_cast<void*>(raw)) head_segment(level, pool);
+        for (std::uint64_t i = 0; i < n; ++i) {
+            ::new (static_cast<void*>(s->heads() + i)) node(head_order(head_place{level, i}), 0);
+        }
+        s->bytes = header_bytes + n * sizeof(node);
+        s->free_range = [](retired_range* r) noexcept { destroy(static_cast<head_segment*>(r)); };
+        if (pool != nullptr) {
+            pool->ref();  // dropped by destroy, after the segment is freed
+        }
+        return s;
+    }
+    static void destroy(head_segment* s) noexcept {
+        const std::uint64_t n = heads_in_segment(s->level);
+        node_pool_base* const pool = s->pool;
+        for (std::uint64_t i = 0; i < n; ++i) {
+            s->heads()[i].~node();
+        }
+        s->~head_segment();
+        {
+            unit_allocator a = allocator(pool);
+            std::allocator_traits<unit_allocator>::deallocate(a, reinterpret_cast<unit*>(s), units_for(n));
+        }  // the allocator copy is gone before the pool may be
+        if (pool != nullptr) {
+            pool->unref();
+        }
+    }
+
+private:
+    using unit = std::max_align_t;
+    using unit_allocator = typename Types::alloc_traits::template rebind_alloc<unit>;
+    static unit_allocator allocator(const node_pool_base* pool) { return unit_allocator(Types::allocator_of(pool)); }
+    static constexpr std::size_t header_bytes = (sizeof(head_segment) + alignof(node) - 1) / alignof(node) * alignof(node);
+
+    head_segment(unsigned level_, node_pool_base* pool_) noexcept : level(level_), pool(pool_) {}
+
+    static std::size_t units_for(std::uint64_t n) noexcept {
+        return static_cast<std::size_t>((header_bytes + n * sizeof(node) + sizeof(unit) - 1) / sizeof(unit));
+    }
+};
+
+}  // namespace detail
+SINK_END_NAMESPACE
