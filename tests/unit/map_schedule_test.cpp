@@ -5,6 +5,7 @@
 // the fault build named there must fail it.
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <thread>
@@ -209,62 +210,151 @@ TEST(MapSchedule, AReplaceWhoseKeyCameBackInTheOtherPartIsRemade) {
     EXPECT_EQ(m.size(), 3u);
 }
 
-// Review bug 3 (fault UNHELPED_WAYPOINT_DELETE): a shrink's deleter parked
-// between marking a waypoint dead and freezing it; the table grows again and
-// lookups need that section's waypoint. They must not wait for the deleter.
-// No clock: the lookups' walk steps are counted, and a bound far above what
-// 256 lookups take declares that they are spinning (then the deleter is let
-// go, so the test ends either way).
-std::atomic<long> lookup_steps{0};
-std::atomic<bool> lookup_spun{false};
-std::atomic<parking*> spinning_park{nullptr};
-thread_local bool is_lookup_thread = false;
+// Keys whose entries fall in section `section` of width `width` (seed 1).
+std::vector<int> keys_of_section(std::uint64_t section, unsigned width, int how_many) {
+    std::vector<int> keys;
+    for (int k = 0; static_cast<int>(keys.size()) < how_many; ++k) {
+        const std::uint64_t order = sink::detail::entry_order(sink::detail::seeded_mix(std::hash<int>{}(k), 1));
+        if ((order >> (64 - width)) == section) {
+            keys.push_back(k);
+        }
+    }
+    return keys;
+}
 
-TEST(MapSchedule, LookupsDoNotWaitForAParkedWaypointDeleter) {
+// Counts the walk steps of the thread marked as the writer, and lets the
+// parked thread go once they pass a bound far above what the test's calls
+// take: then the calls were spinning, waiting for it (not lock-free). No
+// clock: steps are counted.
+std::atomic<long> writer_steps{0};
+std::atomic<bool> writer_spun{false};
+std::atomic<parking*> spinning_park{nullptr};
+thread_local bool is_writer_thread = false;
+
+void count_writer_steps(parking& park) {
+    writer_steps = 0;
+    writer_spun = false;
+    spinning_park = &park;
+    park.observer = [](site s) noexcept {
+        if (s == site::step && is_writer_thread && writer_steps.fetch_add(1) == 10'000'000) {
+            writer_spun = true;
+            spinning_park.load()->release();
+        }
+    };
+}
+
+// A section head's installer parked after linking the head, before it
+// releases its claim (fault EXPECT_UNCLAIMED_LINK): inserts right after the
+// head must not wait for it. Their CAS expects the head's `next` as read,
+// claim bit and all; a CAS that expects the bare successor fails for as
+// long as the installer sleeps.
+TEST(MapSchedule, InsertsAfterAClaimedHeadDoNotWaitForItsInstaller) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map_options o = one_section(domain);
+    o.seed = 1;
+    sink::concurrent_map<int, int> m(o);
+    m.reserve(16);  // width 4, no head installed yet
+    ASSERT_EQ(m.stats().table_width, 4u);
+    const std::vector<int> keys = keys_of_section(5, 4, 20);
+    parking park(site::claim_release);
+    count_writer_steps(park);
+    std::thread installer([&] {
+        park.arm();
+        m.store(keys[0], 0);  // installs section 5's head, parks holding its claim
+    });
+    park.wait_until_parked();
+    is_writer_thread = true;
+    for (std::size_t i = 1; i < keys.size(); ++i) {
+        m.store(keys[i], static_cast<int>(i));
+    }
+    is_writer_thread = false;
+    EXPECT_FALSE(writer_spun.load()) << "inserts after a claimed head spun while its installer was parked";
+    EXPECT_TRUE(park.parked());
+    park.release();
+    installer.join();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    EXPECT_EQ(m.size(), keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        EXPECT_EQ(m.load(keys[i]), std::optional<int>(static_cast<int>(i)));
+    }
+}
+
+// Lookups and inserts in a section whose head an installer has claimed but
+// not linked start from a parent's head: nobody waits for an installer.
+TEST(MapSchedule, WalksDoNotWaitForAnInstallerParkedBeforeItsLink) {
     sink::hazard_pointer_domain domain;
     sink::concurrent_map_options o = one_section(domain);
     o.seed = 1;
     sink::concurrent_map<int, int> m(o);
     m.reserve(16);
-    for (int k = 0; k < 256; ++k) {
-        m.store(k, k);
-    }
-    ASSERT_GE(m.stats().table_width, 2u);
-    parking park(site::waypoint_delete);
-    lookup_steps = 0;
-    lookup_spun = false;
-    spinning_park = &park;
-    park.observer = [](site s) noexcept {
-        if (s == site::step && is_lookup_thread && lookup_steps.fetch_add(1) == 10'000'000) {
-            lookup_spun = true;
-            spinning_park.load()->release();
-        }
-    };
-    std::thread d([&] {
+    const std::vector<int> keys = keys_of_section(7, 4, 20);
+    parking park(site::install);
+    count_writer_steps(park);
+    std::thread installer([&] {
         park.arm();
-        m.clear();  // shrinks to one section, deleting the others' waypoints
+        m.store(keys[0], 0);
     });
     park.wait_until_parked();
-    m.reserve(16);  // finishes the shrink's sweep, then grows again
-    // Keys of section 0 (slot 0 is the start sentinel: no waypoint needed),
-    // so that every walk towards section 1's waypoint (the one parked in
-    // its deletion) steps over entries and passes the step site.
-    for (int k = 0; k < 256; ++k) {
-        const std::uint64_t order = sink::detail::entry_order(sink::detail::seeded_mix(std::hash<int>{}(k), 1));
-        if ((order >> 60) == 0) {
-            m.store(k, k);
-        }
+    is_writer_thread = true;
+    for (std::size_t i = 1; i < keys.size(); ++i) {
+        m.store(keys[i], static_cast<int>(i));
+        EXPECT_TRUE(m.contains(keys[i]));
     }
-    is_lookup_thread = true;
-    for (int k = 0; k < 256; ++k) {
-        (void)m.contains(k);
-    }
-    is_lookup_thread = false;
-    EXPECT_FALSE(lookup_spun.load()) << "lookups spun while a waypoint's deleter was parked (not lock-free)";
-    EXPECT_TRUE(park.parked());
+    is_writer_thread = false;
+    EXPECT_FALSE(writer_spun.load());
     park.release();
-    d.join();
+    installer.join();
     EXPECT_TRUE(m.verify()) << m.verify().problem;
+    EXPECT_EQ(m.size(), keys.size());
+}
+
+// A shrink meets a head that its installer linked and has not released
+// (parked at claim_release): the shrink freezes it, cuts it out and retires
+// its segment, which the installer still protects. Released, the installer
+// finds its head frozen, leaves it out of the list and finishes its store
+// from the smaller width. (Under ASan a segment freed early is reported.)
+TEST(MapSchedule, AShrinkTakesOutAHeadWhoseInstallerIsParked) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map_options o = one_section(domain);
+    o.seed = 1;
+    sink::concurrent_map<int, int> m(o);
+    m.reserve(16);
+    const std::vector<int> keys = keys_of_section(5, 4, 4);
+    for (std::size_t i = 1; i < keys.size(); ++i) {
+        m.store(keys[i], 1);  // section 5's head is installed by the first
+    }
+    m.erase(keys[1]);  // ... and keys[0] needs the head of an empty section:
+    const std::vector<int> others = keys_of_section(13, 4, 1);
+    parking park(site::claim_release);
+    std::thread installer([&] {
+        park.arm();
+        m.store(others[0], 42);  // installs section 13's head, parks
+    });
+    park.wait_until_parked();
+    m.clear();  // shrinks to width 0: every head frozen, cut out, retired
+    EXPECT_EQ(m.stats().table_width, 0u);
+    park.release();
+    installer.join();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    EXPECT_EQ(m.load(others[0]), std::optional<int>(42));
+    domain.drain();
+}
+
+// Fault SHRINK_SKIPS_CUT: a shrink must take every head of its segment out
+// of the list before it retires the segment.
+TEST(MapSchedule, AShrinkLeavesNoHeadOfItsSegmentInTheList) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map_options o = one_section(domain);
+    o.seed = 1;
+    sink::concurrent_map<int, int> m(o);
+    m.reserve(64);
+    for (int k = 0; k < 512; ++k) {
+        m.store(k, k);  // installs every head
+    }
+    ASSERT_GE(m.stats().waypoints, 60u);
+    m.clear();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    EXPECT_EQ(m.stats().table_width, 0u);
 }
 
 // Mutant 4a (fault STALE_PREVIOUS): exchange parked before its CAS loses it

@@ -67,6 +67,12 @@ inline constexpr bool claim_released_by_load = true;  // an installer whose head
 inline constexpr bool claim_released_by_load = false;
 #endif
 
+#ifdef SINK_FAULT_EXPECT_UNCLAIMED_LINK
+inline constexpr bool expect_unclaimed_link = true;  // an insert's CAS expects the bare successor, not the link it read
+#else
+inline constexpr bool expect_unclaimed_link = false;
+#endif
+
 #ifdef SINK_FAULT_SHRINK_SKIPS_CUT
 inline constexpr bool shrink_skips_cut = true;  // a shrink retires its segment without cutting the frozen heads out
 #else

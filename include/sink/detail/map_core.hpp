@@ -504,7 +504,7 @@ private:
         fresh->next.store(link_to<types>(succ), mo_relaxed);
         // The link as read: a section head's carries its installer's claim
         // while it has one (map_sections.hpp); an entry's is succ's address.
-        link expected = c.insert_prev_link();
+        link expected = fault::expect_unclaimed_link ? link_to<types>(succ) : c.insert_prev_link();
         if constexpr (fault::succ_unprotected) {
             // The fault: succ's address may be freed and come back as another
             // node right after prev before the CAS (design.md, item 13).
