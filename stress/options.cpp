@@ -37,8 +37,8 @@ usage: sink-stress [options]
   --seed N            run seed (default: random; always printed)
   --storms N          fill/drain cycles of the storm scenario (default 2)
   --storm-keys N      keys each storm grows to (default 20000)
-  --stall-sites LIST  insert,replace,erase,compaction,waypoint,resize,sweep,
-                      waypoint_delete,step,plain_yield,plain_front,iterate
+  --stall-sites LIST  insert,replace,erase,compaction,install,resize,shrink,
+                      claim_release,step,plain_yield,plain_front,iterate
                       (default all)
   --stall-rounds N    times every stall site is visited (default 1)
   --stall-ops N       calls the other threads must complete while one is frozen
@@ -99,10 +99,10 @@ const char* name(stall_site s) noexcept {
         case stall_site::replace: return "replace";
         case stall_site::erase: return "erase";
         case stall_site::compaction: return "compaction";
-        case stall_site::waypoint: return "waypoint";
+        case stall_site::install: return "install";
         case stall_site::resize: return "resize";
-        case stall_site::sweep: return "sweep";
-        case stall_site::waypoint_delete: return "waypoint_delete";
+        case stall_site::shrink: return "shrink";
+        case stall_site::claim_release: return "claim_release";
         case stall_site::step: return "step";
         case stall_site::plain_yield: return "plain_yield";
         case stall_site::plain_front: return "plain_front";

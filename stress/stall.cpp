@@ -19,8 +19,8 @@ constexpr bool mirrors_map_sites() {
         }
     }
     return static_cast<int>(map_stall::site::insert) == static_cast<int>(stall_site::insert) &&
-           static_cast<int>(map_stall::site::sweep) == static_cast<int>(stall_site::sweep) &&
-           static_cast<int>(map_stall::site::waypoint_delete) == static_cast<int>(stall_site::waypoint_delete) &&
+           static_cast<int>(map_stall::site::shrink) == static_cast<int>(stall_site::shrink) &&
+           static_cast<int>(map_stall::site::claim_release) == static_cast<int>(stall_site::claim_release) &&
            static_cast<int>(map_stall::site::step) == static_cast<int>(stall_site::step) &&
            static_cast<int>(map_stall::site::plain_yield) == static_cast<int>(stall_site::plain_yield) &&
            static_cast<int>(map_stall::site::plain_front) == static_cast<int>(stall_site::plain_front) &&

@@ -14,12 +14,11 @@
 // load of every key (first reads of nodes the staller linked), a drain,
 // erasing every key in list order (the staller's neighbours are cut out and
 // freed), loads, then inserting and reading many new keys (resizes, new
-// waypoints), and a drain. Two sites add to it:
-//   - waypoint_delete (the staller's clear() shrinks the table and is frozen
-//     between marking a waypoint dead and freezing it): the table is grown
-//     back to its old width, and every key is written and read again, so
-//     that lookups and inserts need the sections of the half-deleted
-//     waypoint again;
+// section heads), and a drain. Some sites add to it:
+//   - install and claim_release (the staller installs a section head and is
+//     frozen before linking it, or after linking it and before releasing
+//     its claim): the others' walks start from a parent head, and insert
+//     right after the claimed head (fault EXPECT_UNCLAIMED_LINK: they spin);
 //   - insert, when the hash collides (--hash-bits): before the rest, the
 //     controller inserts the staller's own key, starts a walk by iterators
 //     that stops on it, and erases it (so that the link the frozen insert
@@ -37,8 +36,12 @@
 //     node it made (with a colliding hash, a stale stamp in that node puts
 //     its group out of stamp order: fault STALE_RETRY_STAMP); odd rounds
 //     replace key 0, which the others write too;
-//   - sweep: the table is reserved first (stall_layout::sweep_reserve), so
-//     that the staller's clear() shrinks it whatever the hash.
+//   - resize and shrink (the staller's clear() shrinks the width and is
+//     frozen after the width CAS, or after freezing the top segment's heads
+//     and before cutting them out): the width is reserved first
+//     (stall_layout::shrink_reserve), so that there is a segment to take
+//     out whatever the hash; the others' grows and shrinks help the frozen
+//     shrink to its end.
 // While the staller is frozen, every other call must complete by itself:
 // one that passes more than stall::stall_points_per_call stall points is
 // reported as stuck (check "progress", stall.hpp), so that a call waiting
@@ -66,26 +69,21 @@ inline constexpr std::uint64_t fresh_first = 1000;  // the controller's new keys
 inline constexpr std::uint64_t fresh = 256;
 inline constexpr std::uint64_t staller_key = 5000;  // a key only the staller touches
 inline constexpr std::uint64_t reserve_to = 64 * prefill;
-// waypoint_delete: a table of at least this many sections, set by reserve()
-// (the map's grow heuristic is off), so that the table can be grown back to
-// exactly the width it had before the staller's clear() shrank it. With a
-// colliding hash the keys may all lie in section 0, whose waypoint is the
-// start sentinel (never deleted): the table is then doubled until some key
-// lies in another section, up to max_delete_sections.
-inline constexpr std::uint64_t delete_sections = 16;
-inline constexpr std::uint64_t max_delete_sections = std::uint64_t{1} << 20;
-// sweep: the table is reserved for this many entries before the prefill
-// (32 sections of 2 at grow 4), so that the staller's clear() has a table to
-// shrink, and a sweep to stall in, whatever the hash: with a colliding hash
+// resize and shrink: the width is reserved for this many entries before
+// the prefill (32 sections of 2 at grow 4), so that the staller's clear()
+// has a segment to take out whatever the hash: with a colliding hash
 // (--hash-bits) the inserts step over no other section's entries, so the
-// grow heuristic alone leaves the table at one section (0 bits: always).
-inline constexpr std::uint64_t sweep_reserve = prefill;
+// grow heuristic alone leaves the map at one section (0 bits: always).
+inline constexpr std::uint64_t shrink_reserve = prefill;
 // The map's grow_on_insert_count for a site: the sites that need a table
 // that grows by itself run on small sections; the others on a map that
 // never grows by itself (one section unless reserve() says otherwise), so
 // that a staller's neighbours are entries: see stall_phase.
 inline std::size_t grow_for(stall_site s) {
-    return s == stall_site::waypoint || s == stall_site::resize || s == stall_site::sweep ? 4 : 0;
+    return s == stall_site::install || s == stall_site::resize || s == stall_site::shrink ||
+                   s == stall_site::claim_release
+               ? 4
+               : 0;
 }
 }  // namespace stall_layout
 
@@ -102,30 +100,11 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
     const unsigned ctl = ctx.controller();
     std::vector<thread_log> logs(o.threads + 1);
     executor<Key, Payload> controller(in.map(), logs[ctl], ctl, ctx.seq[ctl], ctx.done(ctl));
-    if (site == stall_site::waypoint_delete) {
-        in.map().reserve(L::delete_sections);
-    } else if (site == stall_site::sweep) {
-        in.map().reserve(L::sweep_reserve);
+    if (site == stall_site::resize || site == stall_site::shrink) {
+        in.map().reserve(L::shrink_reserve);
     }
     for (std::uint64_t k = 0; k < L::prefill; ++k) {
         controller.store(k);
-    }
-    std::uint64_t sections_before_clear = L::delete_sections;
-    unsigned width_before_clear = 0;
-    if (site == stall_site::waypoint_delete) {
-        for (;;) {
-            for (std::uint64_t k = 0; k < L::prefill; ++k) {
-                controller.load(k);  // fills the slots of the sections that have keys: waypoints to delete
-            }
-            // Slot 0 holds the start sentinel; another filled slot holds a
-            // waypoint that the shrink must delete.
-            if (in.map().stats().waypoints >= 2 || sections_before_clear >= L::max_delete_sections) {
-                break;
-            }
-            sections_before_clear *= 2;
-            in.map().reserve(sections_before_clear);
-        }
-        width_before_clear = in.map().stats().table_width;
     }
 
     // replace, even rounds: the staller replaces its own key, and the
@@ -172,15 +151,15 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
             case stall_site::replace: e.store(replace_own_key ? L::staller_key : 0); break;
             case stall_site::erase: e.erase(0); break;
             case stall_site::compaction: e.compare_and_swap(0, e.load(0).result); break;
-            case stall_site::waypoint:
-                in.map().reserve(L::reserve_to);  // new empty slots; a load fills one
+            // a wider map whose new heads are unlinked: a load installs one
+            case stall_site::install:
+            case stall_site::claim_release:
+                in.map().reserve(L::reserve_to);
                 load_all();
                 break;
-            case stall_site::resize: in.map().reserve(L::reserve_to); break;
-            case stall_site::sweep: e.clear(); break;  // erases, then shrinks to one section
-            // erases, then shrinks to one section: the shrink's sweep deletes
-            // the waypoints of the old sections; frozen at the first one
-            case stall_site::waypoint_delete: e.clear(); break;
+            // erases, then shrinks to one section, level by level
+            case stall_site::resize:
+            case stall_site::shrink: e.clear(); break;
             // frozen at its first step (from the first entry: range yields it
             // first), between reading its next and protecting the successor
             case stall_site::step:
@@ -324,28 +303,6 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         controller.load(k);
     }
     in.domain().drain();
-    if (site == stall_site::waypoint_delete) {
-        // Grow back: the reserve helps the frozen shrink's sweep to its end
-        // (its walk meets the waypoint marked dead) and then widens the table
-        // to what it was, so that the dead waypoint's order is a slot's
-        // again. Then every key, in every section, is written and read:
-        // the lookups that need the dead waypoint's slot meet it unfrozen.
-        stall::begin_call(ctl, "reserve", sections_before_clear);
-        in.map().reserve(sections_before_clear);
-        if (in.map().stats().table_width != width_before_clear) {
-            fail("stall-site", phase + ": the table did not grow back to width " + std::to_string(width_before_clear) +
-                                   " (it has width " + std::to_string(in.map().stats().table_width) + ")");
-        }
-        for (std::uint64_t k = 0; k < L::prefill; ++k) {
-            controller.store(k);
-            controller.load(k);
-        }
-        for (std::uint64_t k = L::fresh_first; k < L::fresh_first + L::fresh; ++k) {
-            controller.load(k);
-        }
-        in.domain().drain();
-    }
-
     // The others run; the staller stays frozen until they completed stall_ops calls.
     const std::uint64_t base = others_done();
     go.store(true, std::memory_order_release);

@@ -309,10 +309,13 @@ TEST(MapSchedule, WalksDoNotWaitForAnInstallerParkedBeforeItsLink) {
 }
 
 // A shrink meets a head that its installer linked and has not released
-// (parked at claim_release): the shrink freezes it, cuts it out and retires
-// its segment, which the installer still protects. Released, the installer
-// finds its head frozen, leaves it out of the list and finishes its store
-// from the smaller width. (Under ASan a segment freed early is reported.)
+// (parked at claim_release, its head's `next` read): the shrink freezes it,
+// cuts it out and retires its segment, which the installer still protects.
+// Released, the installer's CAS fails on the frozen head, which stays out
+// of the list, and its store finishes from the smaller width. (Fault
+// CLAIM_RELEASED_BY_STORE: the installer's store undoes the freeze, its
+// walk starts at a head no longer in the list and its key is lost. Under
+// ASan a segment freed early is reported.)
 TEST(MapSchedule, AShrinkTakesOutAHeadWhoseInstallerIsParked) {
     sink::hazard_pointer_domain domain;
     sink::concurrent_map_options o = one_section(domain);

@@ -61,10 +61,10 @@ inline constexpr bool cursor_slots_unchecked = false;
 
 // ---- the map (docs/design.md, "reclamation") ----
 
-#ifdef SINK_FAULT_CLAIM_RELEASED_BY_LOAD
-inline constexpr bool claim_released_by_load = true;  // an installer whose head lost its claim bit meanwhile skips the releasing CAS
+#ifdef SINK_FAULT_CLAIM_RELEASED_BY_STORE
+inline constexpr bool claim_released_by_store = true;  // an installer releases its head's claim with a store of the value it read
 #else
-inline constexpr bool claim_released_by_load = false;
+inline constexpr bool claim_released_by_store = false;
 #endif
 
 #ifdef SINK_FAULT_EXPECT_UNCLAIMED_LINK

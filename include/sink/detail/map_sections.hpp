@@ -198,30 +198,42 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, node* 
 }
 
 // The installer's last step: h is linked; clear its claim, or, if a shrink
-// froze it meanwhile, take it out of the list again. It must be a
-// read-modify-write on h->next, not a load: the shrink freezes h with a CAS
-// and then walks h's place, and with a load here the link above and that
-// walk could miss each other (each thread writes one word and then reads
-// the other's: the store-buffering shape). A CAS that succeeds comes before
-// the freeze in h->next's modification order, so the freeze reads from it
-// and the link happens-before the shrink's walk, which sees h and cuts it.
-// A CAS that fails on a frozen value leaves the cut to us, while h is still
-// protected, so its segment cannot be freed while h is in the list.
+// froze it meanwhile, take it out of the list again (while h is still
+// protected, so that its segment cannot be freed while h is in the list).
+// Whether h stays in the list must be decided by a read-modify-write on
+// h->next that succeeds on an unfrozen value:
+//   - not a store: a store of the value read would undo a freeze that came
+//     after the read, and the shrink would then leave h in the list and
+//     retire its segment (fault CLAIM_RELEASED_BY_STORE);
+//   - not a load alone: the shrink freezes h with a CAS and then walks h's
+//     place, and a load here could miss the freeze while that walk misses
+//     the link (each thread writes one word, then reads the other's: the
+//     store-buffering shape). A CAS that succeeds comes before the freeze
+//     in h->next's modification order, so the freeze reads from it (or
+//     from a later CAS in the same release sequence) and the link
+//     happens-before the shrink's walk, which sees h and cuts it.
+// When the claim is already gone no CAS is needed: the thread that dropped
+// it changed h->next after reaching h through the list (a walk never
+// starts at a claimed head), so the link happens-before its CAS, and so
+// before any freeze that follows it.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(node* h) const {
-    stall::at(stall::site::claim_release);
     link l = h->next.load(mo_acquire);
+    stall::at(stall::site::claim_release);
     for (;;) {
         if (is_frozen(l)) {
             unlink_frozen_head(h);
             return false;
         }
-        if (fault::claim_released_by_load && (l & claimed_bit) == 0) {
-            return true;  // the fault: an insert after h dropped the claim, so no CAS "is needed"
+        if ((l & claimed_bit) == 0) {
+            return true;
+        }
+        if constexpr (fault::claim_released_by_store) {
+            h->next.store(l & ~claimed_bit, mo_release);  // the fault: may undo a freeze since the load
+            return true;
         }
         // Acq_rel: release orders our link of h before a freeze that reads
-        // this value (see above); inserts after h may have changed `next`
-        // meanwhile, and the claim goes with any value.
+        // this value (see above).
         if (h->next.compare_exchange_weak(l, l & ~claimed_bit, mo_acq_rel, mo_acquire)) {
             return true;
         }

@@ -25,7 +25,7 @@ enum class site {
     install,      // installing a section head: claimed and pointed at its successor, before the CAS that links it
     resize,       // a shrink: after the width CAS, before the top segment's heads are frozen
     shrink,       // a shrink: after freezing the top segment's heads, before cutting them out
-    claim_release,  // installing a section head: linked, before the CAS that releases the claim
+    claim_release,  // installing a section head: linked, its `next` read, before the CAS that releases the claim
     step,         // a walk's step: after reading cur->next, before protecting and validating the successor
     plain_yield,  // an iteration at a plain entry: after the load that shows it live, before it is yielded
     plain_front,  // an iteration at a plain entry: after reading its next, before protecting and validating the successor
