@@ -73,6 +73,12 @@ inline constexpr bool expect_unclaimed_link = true;  // an insert's CAS expects 
 inline constexpr bool expect_unclaimed_link = false;
 #endif
 
+#ifdef SINK_FAULT_STALE_SHRINK_HELPER
+inline constexpr bool stale_shrink_helper = true;  // a shrink's helper does not check that the shrink is still under way
+#else
+inline constexpr bool stale_shrink_helper = false;
+#endif
+
 #ifdef SINK_FAULT_SHRINK_SKIPS_CUT
 inline constexpr bool shrink_skips_cut = true;  // a shrink retires its segment without cutting the frozen heads out
 #else

@@ -453,6 +453,15 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::finish_shrink(std::uint64_t s)
     const unsigned level = shape_width(s) + 1;
     hazard_pointer hp = make_hazard_pointer(*domain_);
     segment* seg = hp.protect(segments_[level]);
+    // Still this shrink's? If the shape moved on, the shrink was finished by
+    // others and the directory may hold a segment of a later grow, which
+    // must not be touched. While the shape is s, the segment read before it
+    // is the shrink's (or one left unused by a grow that read an older
+    // width, as good to take out): a grow installs a segment for use only
+    // after it read a shape past s (acquire on both loads).
+    if (shape_.load(mo_acquire) != s && !fault::stale_shrink_helper) {
+        return false;
+    }
     if (seg != nullptr) {
         const std::uint64_t n = heads_in_segment(level);
         for (std::uint64_t i = 0; i < n; ++i) {
