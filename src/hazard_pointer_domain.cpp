@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <new>
 
@@ -990,9 +989,12 @@ hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(tak
     // Moves every object of `unprotected` that is in hazards[0, count) to
     // `survivors`, and marks every batch item that is.
     auto keep_protected = [&]() noexcept {
-        // std::less: a total order on unrelated pointers, which the range
-        // test below needs (operator< on them is unspecified).
-        const std::less<const void*> before;
+        // Compared as integers: a total order on unrelated pointers, and the
+        // range test below adds a size to an address without pointer
+        // arithmetic past the header object.
+        auto before = [](const void* a, const void* b) noexcept {
+            return reinterpret_cast<std::uintptr_t>(a) < reinterpret_cast<std::uintptr_t>(b);
+        };
         std::sort(hazards, hazards + count, before);
         auto is_hazard = [&](const void* p) noexcept {
             return std::binary_search(hazards, hazards + count, p, before);
@@ -1003,9 +1005,9 @@ hazard_pointer_domain::taken_list hazard_pointer_domain::reclaim_unprotected(tak
             if (detail::fault::scan_exact_only) {
                 return is_hazard(r);
             }
-            const auto* begin = reinterpret_cast<const unsigned char*>(r);
-            const void* const* first = std::lower_bound(hazards, hazards + count, begin, before);
-            return first != hazards + count && before(*first, begin + r->bytes);
+            const void* const* first = std::lower_bound(hazards, hazards + count, r, before);
+            return first != hazards + count &&
+                   reinterpret_cast<std::uintptr_t>(*first) - reinterpret_cast<std::uintptr_t>(r) < r->bytes;
         };
         taken_list rest;
         for (retired_object* o = unprotected.head; o != nullptr;) {

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -49,9 +50,12 @@ TEST_P(RetiredRange, AnAddressInsideTheBlockKeepsItUntilItsProtectionEnds) {
     hazard_domain_access::retire_range(domain, b);
     domain.drain();
     EXPECT_EQ(frees, 0) << "freed while a hazard pointer showed an address inside it";
-    hp.reset_protection(&b->words[15]);  // its last word
+    hp.reset_protection(reinterpret_cast<const unsigned char*>(b) + sizeof(block) - 1);  // its last byte
     domain.drain();
-    EXPECT_EQ(frees, 0) << "freed while a hazard pointer showed its last word";
+    EXPECT_EQ(frees, 0) << "freed while a hazard pointer showed its last byte";
+    hp.reset_protection(b);  // its first byte (the header's address)
+    domain.drain();
+    EXPECT_EQ(frees, 0) << "freed while a hazard pointer showed its first byte";
     hp.reset_protection();
     EXPECT_EQ(domain.drain(), 1u);
     EXPECT_EQ(frees, 1);
@@ -74,38 +78,46 @@ TEST_P(RetiredRange, AddressesJustOutsideTheBlockDoNotKeepIt) {
 }
 
 TEST_P(RetiredRange, ManyRangesAndManyHazardsAreMatchedInEveryPass) {
-    // More hazards than one pass of a scan compares (256), published in an
-    // order unrelated to the blocks': every block with an address published
-    // anywhere survives, the others are freed.
-    constexpr std::size_t n = 40;
-    constexpr std::size_t hazards = 300;
+    // More hazards than one pass of a scan compares (256): block 0's address
+    // is published first, then 600 addresses of no block, then block 1's,
+    // so that they fall in different passes (256, 256, 90); block 2 is
+    // published nowhere. Both published blocks survive, the other is freed.
     hazard_pointer_domain domain(GetParam());
-    std::array<int, n> frees{};
-    std::array<block*, n> blocks{};
-    for (std::size_t i = 0; i < n; ++i) {
+    std::array<int, 3> frees{};
+    std::array<block*, 3> blocks{};
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
         blocks[i] = new block(&frees[i]);
     }
+    auto unrelated = std::make_unique<std::array<std::uint64_t, 600>>();
     std::vector<hazard_pointer> hps;
-    for (std::size_t i = 0; i < hazards; ++i) {
-        const std::size_t which = (i * 7) % n;
-        if (which % 3 == 0) {
-            continue;  // every third block is left unprotected
-        }
+    hps.push_back(make_hazard_pointer(domain));
+    hps.back().reset_protection(&blocks[0]->words[5]);
+    for (std::uint64_t& w : *unrelated) {
         hps.push_back(make_hazard_pointer(domain));
-        hps.back().reset_protection(&blocks[which]->words[i % 16]);
+        hps.back().reset_protection(&w);
     }
+    hps.push_back(make_hazard_pointer(domain));
+    hps.back().reset_protection(&blocks[1]->words[9]);
     for (block* b : blocks) {
         hazard_domain_access::retire_range(domain, b);
     }
     domain.drain();
-    for (std::size_t i = 0; i < n; ++i) {
-        EXPECT_EQ(frees[i], i % 3 == 0 ? 1 : 0) << "block " << i;
-    }
+    EXPECT_EQ(frees[0], 0) << "kept only by a hazard of the first pass";
+    EXPECT_EQ(frees[1], 0) << "kept only by a hazard of the last pass";
+    EXPECT_EQ(frees[2], 1);
     hps.clear();
     domain.drain();
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
         EXPECT_EQ(frees[i], 1) << "block " << i;
     }
+}
+
+TEST_P(RetiredRange, AThreadsExitFreesAnUnprotectedRange) {
+    hazard_pointer_domain domain(GetParam());
+    int frees = 0;
+    auto* b = new block(&frees);
+    std::thread([&] { hazard_domain_access::retire_range(domain, b); }).join();
+    EXPECT_EQ(frees, 1) << "the exiting thread's scan frees what nothing protects";
 }
 
 TEST_P(RetiredRange, ThreadExitAndTheDomainsDestructorFreeItOnce) {

@@ -22,7 +22,9 @@ struct retired_object {
 };
 
 // A block retired as a whole range of addresses: any published address in
-// [this, this + bytes) keeps it, not only its first byte. For blocks whose
+// [this, this + bytes) keeps it, not only its first byte. The header must
+// be the block's first byte (its first base, in a type with no virtual
+// functions), so that the range starts where the block does. For blocks whose
 // interior addresses walkers protect and validate (a segment of the map's
 // section heads, each head reached through its own address): a walker that
 // published &block->heads[i] holds the block. `free_range` frees it (the
