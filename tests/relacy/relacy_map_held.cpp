@@ -20,7 +20,8 @@ struct held_fixture : map_fixture {
     void teardown_plan() { plan.disarm(); }
 };
 
-// A width-1 map holding 10 (section 0) and 200 (section 1), both slots filled.
+// A width-1 map holding 10 (section 0) and 200 (section 1), with section
+// 1's head in the list.
 void two_filled_sections(map_fixture& f) {
     f.prefill(10, 1);
     f.prefill(200, 2);
@@ -59,11 +60,14 @@ struct insert_held_vs_compaction : rl::test_suite<insert_held_vs_compaction, 2>,
     }
 };
 
-// Item 5: a grow stops right after publishing the new table, before its
-// sweep; the other thread erases a key (its compaction retires a node, and
-// the eager domain scans). The replaced table is retired only by whoever
-// finishes its sweep, so the scan cannot free it under the held sweep.
-struct resize_held_vs_retire : rl::test_suite<resize_held_vs_retire, 2>, held_fixture {
+// A shrink stops right after its width CAS, before it freezes the heads of
+// the segment it takes out; the other thread erases a key (its compaction
+// retires a node, and the eager domain scans), stores and loads (its walks
+// start below the segment, and its resize request helps the shrink to its
+// end). The held shrinker then finds the shape moved on and stops; the
+// segment is retired once, by the helper, after its heads are out of the
+// list.
+struct shrink_held_vs_walks : rl::test_suite<shrink_held_vs_walks, 2>, held_fixture {
     void before() {
         setup();
         two_filled_sections(*this);
@@ -72,12 +76,12 @@ struct resize_held_vs_retire : rl::test_suite<resize_held_vs_retire, 2>, held_fi
     }
     void thread(unsigned index) {
         if (index == 0) {
-            map->reserve(4);  // grow to width 2
-            events.run(*map, op_kind::load, 200);
+            events.run(*map, op_kind::clear, 0);  // shrinks to width 0
         } else {
             plan.held.wait();
-            events.run(*map, op_kind::erase, 10);
             events.run(*map, op_kind::store, 20, 5);
+            events.run(*map, op_kind::erase, 200);  // asks to shrink: helps the held one
+            events.run(*map, op_kind::load, 20);
             plan.resume.open();
         }
         finish(index);
@@ -89,27 +93,26 @@ struct resize_held_vs_retire : rl::test_suite<resize_held_vs_retire, 2>, held_fi
     }
 };
 
-// Items 4 and 5: a shrink's sweep stops half way (one old slot left); the other
-// thread finishes that sweep, grows the table again and fills a new slot
-// with a new waypoint. The held sweep then deletes the waypoints the shrunk
-// table cannot hold: the new one must survive, because a slot holds it
-// (slot_refs). Deleting it would leave a slot pointing at a freed waypoint.
-// The held sweep's CAS on new->old then fails, and it does not retire the
-// old table: the thread whose CAS cleared new->old did.
-struct sweep_held_vs_refill : rl::test_suite<sweep_held_vs_refill, 2>, held_fixture {
+// A shrink stops after freezing its segment's heads, before cutting them;
+// the other thread finishes that shrink (a grow helps it first), grows
+// again, which puts a new segment at the same level, and stores a key that
+// installs a head of it. The held shrinker then sees the shape moved on
+// (fault STALE_SHRINK_HELPER: it takes out the new segment, and verify()
+// finds its level missing, or a walk reads freed memory).
+struct shrink_held_vs_regrow : rl::test_suite<shrink_held_vs_regrow, 2>, held_fixture {
     void before() {
         setup();
         two_filled_sections(*this);
         track(210);
-        plan.arm(0, site::sweep);
+        plan.arm(0, site::shrink);
     }
     void thread(unsigned index) {
         if (index == 0) {
             events.run(*map, op_kind::erase, 10);  // empties section 0: shrink to width 0
         } else {
             plan.held.wait();
-            map->reserve(4);                             // helps the shrink's sweep, then grows to width 2
-            events.run(*map, op_kind::store, 210, 3);    // fills slot 3 with a new waypoint
+            map->reserve(4);                           // helps the shrink, then grows to width 2
+            events.run(*map, op_kind::store, 210, 3);  // installs a head of the new segment
             plan.resume.open();
             events.run(*map, op_kind::load, 210);
         }
@@ -122,19 +125,20 @@ struct sweep_held_vs_refill : rl::test_suite<sweep_held_vs_refill, 2>, held_fixt
     }
 };
 
-// Scenario 3, held: a fill of slot 1 stops after linking its waypoint and
-// taking its reference, before the slot CAS; the other thread grows the
-// table (the sweep expunges slot 1) and shrinks it again with clear(). The
-// fill's CAS must fail on the expunged slot and drop its reference; the
-// waypoint stays an orphan or is deleted, never both slotted and freed.
-struct fill_held_vs_resizes : rl::test_suite<fill_held_vs_resizes, 2>, held_fixture {
+// A head's installer stops after its claim and its own `next`, before the
+// CAS that links it; the other thread grows the map and shrinks it back with
+// clear(), which freezes the claimed head (and retires its segment, which
+// the installer protects). The installer's link may then succeed on a
+// frozen head: it must find the freeze when it releases its claim and cut
+// the head out before it lets go.
+struct install_held_vs_resizes : rl::test_suite<install_held_vs_resizes, 2>, held_fixture {
     void before() {
         setup();
         prefill(10, 1);
         prefill(200, 2);
-        map->reserve(2);  // width 1, slot 1 still empty
+        map->reserve(2);  // width 1, section 1's head not in the list
         track(210);
-        plan.arm(0, site::waypoint);
+        plan.arm(0, site::install);
     }
     void thread(unsigned index) {
         if (index == 0) {
@@ -145,6 +149,39 @@ struct fill_held_vs_resizes : rl::test_suite<fill_held_vs_resizes, 2>, held_fixt
             map->reserve(4);
             events.run(*map, op_kind::clear, 0);
             plan.resume.open();
+        }
+        finish(index);
+    }
+    void after() {
+        RL_ASSERT(plan.stopped());
+        teardown_plan();
+        check_and_teardown();
+    }
+};
+
+// The same installer stopped after it linked its head and read its `next`,
+// before the CAS that releases its claim, while the other thread shrinks
+// the map to nothing (fault CLAIM_RELEASED_BY_STORE: the installer's store
+// undoes the freeze, and the head stays in the list after its segment is
+// retired).
+struct claim_held_vs_shrink : rl::test_suite<claim_held_vs_shrink, 2>, held_fixture {
+    void before() {
+        setup();
+        prefill(10, 1);
+        prefill(200, 2);
+        map->reserve(2);
+        track(210);
+        plan.arm(0, site::claim_release);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            events.run(*map, op_kind::store, 210, 3);
+            events.run(*map, op_kind::load, 210);
+        } else {
+            plan.held.wait();
+            events.run(*map, op_kind::clear, 0);
+            plan.resume.open();
+            events.run(*map, op_kind::load, 210);
         }
         finish(index);
     }
@@ -196,9 +233,10 @@ int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
     const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = explore<insert_held_vs_compaction>("insert_held_vs_compaction", how);
-    ok = ok && explore<resize_held_vs_retire>("resize_held_vs_retire", how);
-    ok = ok && explore<sweep_held_vs_refill>("sweep_held_vs_refill", how);
-    ok = ok && explore<fill_held_vs_resizes>("fill_held_vs_resizes", how);
+    ok = ok && explore<shrink_held_vs_walks>("shrink_held_vs_walks", how);
+    ok = ok && explore<shrink_held_vs_regrow>("shrink_held_vs_regrow", how);
+    ok = ok && explore<install_held_vs_resizes>("install_held_vs_resizes", how);
+    ok = ok && explore<claim_held_vs_shrink>("claim_held_vs_shrink", how);
     ok = ok && explore<cut_in_pieces>("cut_in_pieces", how);
     return ok ? 0 : 1;
 }

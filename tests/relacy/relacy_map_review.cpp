@@ -16,9 +16,10 @@
 //   plain_position_race           a plain entry's position is read before the
 //                                 load that shows it live
 //                                 (CLOCK_AFTER_VALIDATION)
-//   waypoint_delete_held          item 12: a thread that finds a waypoint dead
-//                                 but not frozen freezes it itself
-//                                 (UNHELPED_WAYPOINT_DELETE)
+//   claimed_head_held             an insert right after a section head whose
+//                                 installer holds its claim expects the link
+//                                 it read, claim bit and all
+//                                 (EXPECT_UNCLAIMED_LINK)
 //   step_held                     item 1: a step from a live node re-reads its
 //                                 next (SKIP_STEP_VALIDATION)
 //   plain_front_held              the same for a plain yield's protection of
@@ -511,16 +512,15 @@ struct plain_position_race : rl::test_suite<plain_position_race, 2>, review_fixt
     }
 };
 
-// ---- 4. a waypoint's two-step delete (item 12) --------------------------------------------
+// ---- 4. inserts after a claimed head --------------------------------------------------------
 
-// shared/review/waypoint_spin.cpp as a model: a width-1 map (both slots
-// filled); thread 0's clear() shrinks it to width 0, and its sweep is held
-// between marking section 1's waypoint dead and freezing it. Thread 1 then
-// grows the table again (helping the shrink's sweep first) and works in
-// section 1, which needs a waypoint there: it must not wait for thread 0.
-// With the fault every lookup of section 1 finds the dead, unfrozen
-// waypoint, cannot install it, and looks again: Relacy reports a livelock.
-struct waypoint_delete_held : rl::test_suite<waypoint_delete_held, 2>, map_fixture {
+// A width-1 map whose section 1 head is not in the list; thread 0's store of
+// 210 installs it and is held after linking it, before releasing its claim.
+// Thread 1 stores 220 and 230 in section 1: its walks start below (the head
+// is claimed) and insert right after the claimed head. They must not wait
+// for thread 0: with the fault their CAS expects the bare successor, fails
+// on the claim bit every time, and Relacy reports a livelock.
+struct claimed_head_held : rl::test_suite<claimed_head_held, 2>, map_fixture {
     stall_plan plan;
 
     void before() {
@@ -528,23 +528,21 @@ struct waypoint_delete_held : rl::test_suite<waypoint_delete_held, 2>, map_fixtu
         prefill(10, 1);
         prefill(200, 2);
         map->reserve(2);
-        (void)map->load(200);
-        RL_ASSERT(map->stats().table_width == 1 && map->stats().waypoints == 2);
-        track(210);
-        plan.arm(0, site::waypoint_delete);
+        RL_ASSERT(map->stats().table_width == 1 && map->stats().waypoints == 1);
+        track(220);
+        track(230);
+        plan.arm(0, site::claim_release);
     }
     void thread(unsigned index) {
         if (index == 0) {
-            events.run(*map, op_kind::clear, 0);
-            events.run(*map, op_kind::load, 10);
+            events.run(*map, op_kind::store, 210, 3);
+            events.run(*map, op_kind::load, 220);
         } else {
             plan.held.wait();
-            map->reserve(2);  // width 1 again
-            events.run(*map, op_kind::load, 200);
-            events.run(*map, op_kind::store, 210, 3);
-            events.run(*map, op_kind::load, 210);
-            RL_ASSERT(!plan.stopped() || map->stats().table_width == 1);
+            events.run(*map, op_kind::store, 220, 4);
+            events.run(*map, op_kind::store, 230, 5);
             plan.resume.open();
+            events.run(*map, op_kind::load, 230);
         }
         plan.done(index);
         thread_done();
@@ -640,12 +638,12 @@ struct plain_front_held : rl::test_suite<plain_front_held, 2>, review_fixture {
 constexpr bool handoff_fault = d::fault::unvalidated_handoff;
 constexpr bool stamp_fault = d::fault::stamp_before_link;
 constexpr bool clock_fault = d::fault::frozen_clock;
-constexpr bool waypoint_fault = d::fault::unhelped_waypoint_delete;
+constexpr bool claim_fault = d::fault::expect_unclaimed_link;
 constexpr bool step_fault = d::fault::skip_step_validation;
 constexpr bool position_fault = d::fault::clock_after_validation;
 constexpr bool front_fault = d::fault::skip_front_validation;
 constexpr bool fault_build =
-    handoff_fault || stamp_fault || clock_fault || waypoint_fault || step_fault || position_fault || front_fault;
+    handoff_fault || stamp_fault || clock_fault || claim_fault || step_fault || position_fault || front_fault;
 
 struct entry {
     const char* name;
@@ -755,7 +753,7 @@ int main(int argc, char** argv) {
         {"plain_position_race", &run<plain_position_race>, 20000, 0, position_fault},
         // Up to about 2,200 scheduling points (the held thread's waiting
         // counts); the fault's endless retry is reported at the limit.
-        {"waypoint_delete_held", &run<waypoint_delete_held>, 100000, 6000, waypoint_fault},
+        {"claimed_head_held", &run<claimed_head_held>, 100000, 6000, claim_fault},
         {"step_held", &run<step_held>, 100000, 0, step_fault},
         {"plain_front_held", &run<plain_front_held>, 20000, 0, front_fault},
     };

@@ -613,10 +613,11 @@ private:
     // be), a parent's, or the start sentinel, with cur its successor.
     void find_start(cursor& c, std::uint64_t order) const;
     void start_below(cursor& c, std::uint64_t order) const;
-    node* protect_head(hazard_pointer& hp, head_place place) const noexcept;
-    bool install_head(cursor& c, node* h) const;
-    bool release_claim(node* h) const;
-    void unlink_frozen_head(node* h) const;
+    node* protect_head(hazard_pointer& hp, head_place place, segment*& seg) const noexcept;
+    bool install_head(cursor& c, segment* seg, node* h) const;
+    static void unclaim(node* h) noexcept;
+    bool release_claim(cursor& c, node* h) const;
+    void unlink_frozen_head(cursor& c, node* h) const;
     unsigned current_width() const noexcept;
 
     // The heuristics that ask for a resize after a change, the resize, and
@@ -630,7 +631,7 @@ private:
     void grow(std::uint64_t s, unsigned to) const;
     bool shrink_one(std::uint64_t s) const;
     bool finish_shrink(std::uint64_t s) const;
-    static void freeze_head(node* h) noexcept;
+    static bool freeze_head(node* h) noexcept;
     void give_back_memory(bool trim, bool drain = true) const noexcept;
 
     // ---- whole-list walks (map_iteration.hpp) -----------------------------------

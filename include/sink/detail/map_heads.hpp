@@ -21,7 +21,6 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <new>
 
@@ -78,17 +77,46 @@ struct head_segment : retired_range {
 
     const unsigned level;
     node_pool_base* const pool;
+    // Who keeps the segment from being retired: 1 for the directory while
+    // the segment is in it, plus one for each installer working on one of
+    // its heads. A shrink frees the segment only after taking it out of the
+    // list and the directory, but an installer may link a head the shrink
+    // froze after the shrink's walk passed its place; it takes that head
+    // out again itself, and only then lets go. Whoever lets go last retires
+    // the segment, so it is retired only once no head of it can be in the
+    // list again (map_sections.hpp, finish_shrink).
+    atomic<std::uint64_t> holds;
+    // The generation of the shape that a shrink taking this segment out
+    // set (0: none), so that a shrink's helpers take out only its victim,
+    // never a segment that a later grow put at the same level.
+    atomic<std::uint64_t> doomed;
+
+    // A hold for an installer; false once the last hold is gone (the
+    // segment is retired or about to be). Acq_rel: the holds are totally
+    // ordered, and the last release happens-before the retire.
+    bool try_hold() noexcept {
+        std::uint64_t n = holds.load(mo_relaxed);
+        do {
+            if (n == 0) {
+                return false;
+            }
+        } while (!holds.compare_exchange_weak(n, n + 1, mo_acq_rel, mo_relaxed));
+        return true;
+    }
+    // Lets go of a hold; true if it was the last: the caller retires.
+    bool release_hold() noexcept { return holds.fetch_sub(1, mo_acq_rel) == 1; }
+    // Marks the segment as the victim of the shrink of generation g (the
+    // largest mark wins: a stale shrinker's never replaces a later one's).
+    void doom(std::uint64_t g) noexcept {
+        std::uint64_t m = doomed.load(mo_relaxed);
+        while (m < g && !doomed.compare_exchange_weak(m, g, mo_release, mo_relaxed)) {
+        }
+    }
 
     node& head(std::uint64_t index) noexcept { return heads()[index]; }
     node* heads() noexcept {
         return reinterpret_cast<node*>(reinterpret_cast<unsigned char*>(this) + header_bytes);
     }
-    // Whether `n` is one of this segment's heads (by address).
-    bool holds(const node* n) noexcept {
-        const auto* first = heads();
-        return !std::less<const node*>()(n, first) && std::less<const node*>()(n, first + heads_in_segment(level));
-    }
-
     // Every head unlinked (next 0), with its order.
     static head_segment* make(unsigned level, node_pool_base* pool) {
         const std::uint64_t n = heads_in_segment(level);
@@ -98,6 +126,8 @@ struct head_segment : retired_range {
         for (std::uint64_t i = 0; i < n; ++i) {
             ::new (static_cast<void*>(s->heads() + i)) node(head_order(head_place{level, i}), 0);
         }
+        s->holds.store(1, mo_relaxed);  // the directory's; published with the segment
+        s->doomed.store(0, mo_relaxed);
         s->bytes = header_bytes + n * sizeof(node);
         s->free_range = [](retired_range* r) noexcept { destroy(static_cast<head_segment*>(r)); };
         if (pool != nullptr) {

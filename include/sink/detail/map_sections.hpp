@@ -95,10 +95,11 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start(cursor& c, std::uin
         bool own_section = true;
         while (prefix != 0) {
             const head_place place = place_of(prefix, width);
-            node* h = protect_head(c.hp_start, place);
+            segment* seg = nullptr;
+            node* h = protect_head(c.hp_start, place, seg);
             if (h != nullptr) {
                 link l = h->next.load(mo_acquire);
-                if (l == 0 && own_section && install_head(c, h)) {
+                if (l == 0 && own_section && install_head(c, seg, h)) {
                     l = h->next.load(mo_acquire);
                 }
                 if (is_usable_head_link(l)) {
@@ -130,9 +131,9 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start(cursor& c, std::uin
 // is stale). The directory may hold a new segment at the same address by
 // the time it is re-read; then the head is that segment's, which is as good.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& hp, head_place place) const noexcept
-    -> node* {
-    segment* seg = segments_[place.level].load(mo_acquire);
+auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& hp, head_place place,
+                                                               segment*& seg) const noexcept -> node* {
+    seg = segments_[place.level].load(mo_acquire);
     for (;;) {
         if (seg == nullptr) {
             return nullptr;
@@ -147,53 +148,96 @@ auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& h
     }
 }
 
-// Links head h (protected in c.hp_start, found with next 0) into the list,
-// after a claim: the CAS of its next from 0 makes this thread its only
-// installer. The walk to its place starts from a parent head, so it never
-// waits for the installer of another head; no one waits for this one
-// (walks start from a parent while h is claimed). Returns whether h is in
-// the list now, protected in c.hp_start. May throw bad_alloc (a compacting
-// walk with no memory to retire with), with h then released unlinked or
-// still linked and claimed: the latter only costs walks their start.
+// Links head h of segment seg (h protected in c.hp_start, found with next
+// 0) into the list, after a claim: the CAS of its next from 0 makes this
+// thread its only installer. The installer holds the segment from before
+// the claim until h is either in the list and released or out of it for
+// good (segment::holds): a shrink may freeze h at any step, and an
+// installer may link a frozen h after the shrink's walk passed its place.
+// The walk to h's place starts from a parent head, so it never waits for
+// the installer of another head; no one waits for this one (walks start
+// from a parent while h is claimed). Returns whether h is in the list now,
+// protected in c.hp_start. May throw bad_alloc (a compacting walk with no
+// memory to retire with): before the link h is then released, unlinked;
+// after it only if a frozen h could not be cut out for want of memory, and
+// then its segment is never freed (a leak, not a dangling pointer).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, node* h) const {
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segment* seg, node* h) const {
+    if (!seg->try_hold()) {
+        return false;  // the segment is on its way out
+    }
+    auto let_go = [this, seg]() noexcept {
+        if (seg->release_hold()) {
+            hazard_domain_access::retire_range(*domain_, seg);
+        }
+    };
     link claim = 0;
     // Relaxed: the claim publishes nothing; it only decides who installs.
     if (!h->next.compare_exchange_strong(claim, claimed_bit, mo_relaxed, mo_relaxed)) {
+        let_go();
         return false;  // claimed, linked or frozen by someone else meanwhile
+    }
+    // A walk that read an older width may have found a segment above the
+    // current one (left by a grow that lost its race): such segments stay
+    // unused, so that the next grow can take them as they are.
+    const unsigned level = seg->level;
+    if (level > shape_width(shape_.load(mo_acquire)) || segments_[level].load(mo_acquire) != seg) {
+        unclaim(h);
+        let_go();
+        return false;
     }
     const std::uint64_t order = h->order;
     bool compact = false;
-    for (;;) {
-        start_below(c, order);
-        const walk_status status = walk(c, order, any_live_node, compact, /*need_boundary=*/false);
-        if (status == walk_status::restart) {
-            continue;
+    try {
+        for (;;) {
+            start_below(c, order);
+            const walk_status status = walk(c, order, any_live_node, compact, /*need_boundary=*/false);
+            if (status == walk_status::restart) {
+                continue;
+            }
+            // h is claimed and unlinked, and the only node of its order: the
+            // walk stopped on the first node after the gap.
+            if (!c.insert_direct()) {
+                compact = true;  // a frozen run before the gap: cut it first
+                continue;
+            }
+            node* succ = c.insert_succ();
+            link mine = h->next.load(mo_relaxed);
+            // Only a shrink's freeze changes a claimed, unlinked head: then it
+            // stays out of the list.
+            if (is_frozen(mine) || !h->next.compare_exchange_strong(mine, claimed_bit | link_to<types>(succ),
+                                                                    mo_relaxed, mo_relaxed)) {
+                let_go();
+                return false;
+            }
+            link expected = c.insert_prev_link();
+            stall::at(stall::site::install);
+            // Acq_rel, as every link: release publishes h's next (written
+            // above) to whoever reads it through prev. h's order was
+            // published with its segment. Fails if prev changed or was frozen.
+            if (c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(h), mo_acq_rel,
+                                                              mo_acquire)) {
+                heads_installed_.add(1);
+                break;
+            }
+            compact = true;
         }
-        // h is claimed and unlinked, and the only node of its order: the
-        // walk stopped on the first node after the gap.
-        if (!c.insert_direct()) {
-            compact = true;  // a frozen run before the gap: cut it first
-            continue;
-        }
-        node* succ = c.insert_succ();
-        link mine = h->next.load(mo_relaxed);
-        // Only a shrink's freeze changes a claimed, unlinked head: then it
-        // stays out of the list.
-        if (is_frozen(mine) ||
-            !h->next.compare_exchange_strong(mine, claimed_bit | link_to<types>(succ), mo_relaxed, mo_relaxed)) {
-            return false;
-        }
-        link expected = c.insert_prev_link();
-        stall::at(stall::site::install);
-        // Acq_rel, as every link: release publishes h's next (written above)
-        // to whoever reads it through prev. h's order was published with
-        // its segment. Fails if prev changed or was frozen.
-        if (c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(h), mo_acq_rel, mo_acquire)) {
-            heads_installed_.add(1);
-            return release_claim(h);
-        }
-        compact = true;
+    } catch (...) {
+        unclaim(h);  // never linked
+        let_go();
+        throw;
+    }
+    const bool in_list = release_claim(c, h);  // may throw: then the hold stays (see above)
+    let_go();
+    return in_list;
+}
+
+// Gives up the claim of a head that was never linked (if a shrink froze it
+// meanwhile, the freeze stays and so does the head, out of the list).
+template <class Key, class T, class Hash, class KeyEqual, class Allocator>
+void map_core<Key, T, Hash, KeyEqual, Allocator>::unclaim(node* h) noexcept {
+    link l = h->next.load(mo_relaxed);
+    while (!is_frozen(l) && !h->next.compare_exchange_weak(l, 0, mo_relaxed, mo_relaxed)) {
     }
 }
 
@@ -217,12 +261,12 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, node* 
 // starts at a claimed head), so the link happens-before its CAS, and so
 // before any freeze that follows it.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(node* h) const {
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(cursor& c, node* h) const {
     link l = h->next.load(mo_acquire);
     stall::at(stall::site::claim_release);
     for (;;) {
         if (is_frozen(l)) {
-            unlink_frozen_head(h);
+            unlink_frozen_head(c, h);
             return false;
         }
         if ((l & claimed_bit) == 0) {
@@ -240,12 +284,13 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(node* h) const {
     }
 }
 
-// Takes the frozen head h out of the list (a compacting walk over its
-// place; cutting heads needs no room to retire, so it cannot be skipped for
-// want of memory). Returns when h is out of the list.
+// Takes the frozen head h out of the list: a compacting walk over its
+// place, with c (whose hp_start may protect h: the walk leaves it alone).
+// Returns when h is out of the list. Throws bad_alloc if a frozen run of
+// entries before h cannot be cut for want of memory (a cut of heads alone
+// needs none).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::unlink_frozen_head(node* h) const {
-    cursor c(*domain_);
+void map_core<Key, T, Hash, KeyEqual, Allocator>::unlink_frozen_head(cursor& c, node* h) const {
     for (;;) {
         start_below(c, h->order);
         if (walk(c, h->order, any_live_node, /*compact=*/true, /*need_boundary=*/false) != walk_status::restart) {
@@ -269,7 +314,8 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::start_below(cursor& c, std::ui
         }
         bool started = false;
         while (prefix != 0) {
-            node* h = protect_head(c.hp_anchor, place_of(prefix, width));
+            segment* seg = nullptr;
+            node* h = protect_head(c.hp_anchor, place_of(prefix, width), seg);
             if (h != nullptr && is_usable_head_link(h->next.load(mo_acquire))) {
                 started = c.begin_at(h) == step_result::ok;
                 break;
@@ -421,6 +467,14 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::grow(std::uint64_t s, unsigned
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 bool map_core<Key, T, Hash, KeyEqual, Allocator>::shrink_one(std::uint64_t s) const {
     const std::uint64_t shrinking = make_shape(shape_width(s) - 1, true, shape_generation(s) + 1);
+    {
+        // Mark the victim first (release, published with the shape CAS
+        // below): its helpers take out only a segment with their mark.
+        hazard_pointer hp = make_hazard_pointer(*domain_);
+        if (segment* victim = hp.protect(segments_[shape_width(s)])) {
+            victim->doom(shape_generation(shrinking));
+        }
+    }
     if (!shape_.compare_exchange_strong(s, shrinking, mo_acq_rel, mo_acquire)) {
         return false;
     }
@@ -462,23 +516,34 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::finish_shrink(std::uint64_t s)
     if (shape_.load(mo_acquire) != s && !fault::stale_shrink_helper) {
         return false;
     }
+    // Only the shrink's own victim (a segment left above the width by a
+    // grow that lost its race may have taken the level after the victim
+    // left the directory).
+    if (seg != nullptr && seg->doomed.load(mo_acquire) != shape_generation(s) && !fault::stale_shrink_helper) {
+        seg = nullptr;
+    }
     if (seg != nullptr) {
         const std::uint64_t n = heads_in_segment(level);
+        bool linked_any = false;
         for (std::uint64_t i = 0; i < n; ++i) {
-            freeze_head(&seg->head(i));
+            linked_any = freeze_head(&seg->head(i)) || linked_any;
         }
         stall::at(stall::site::shrink);
         try {
-            for (std::uint64_t i = 0; i < n; ++i) {
-                if (!fault::shrink_skips_cut) {
-                    unlink_frozen_head(&seg->head(i));
+            cursor c(*domain_);
+            for (std::uint64_t i = 0; i < n && linked_any && !fault::shrink_skips_cut; ++i) {
+                // A head frozen from 0 was never linked and cannot be now.
+                if (target<types>(seg->head(i).next.load(mo_acquire)) != nullptr) {
+                    unlink_frozen_head(c, &seg->head(i));
                 }
             }
         } catch (...) {
-            return false;  // no memory for a cursor: a later resize finishes it
+            return false;  // no memory: a later resize finishes it
         }
         segment* expected = seg;
-        if (segments_[level].compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire)) {
+        if (segments_[level].compare_exchange_strong(expected, nullptr, mo_acq_rel, mo_acquire) &&
+            seg->release_hold()) {
+            // The directory's hold was the last: no installer holds it.
             hazard_domain_access::retire_range(*domain_, seg);
         }
         hp.reset_protection();
@@ -494,12 +559,14 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::finish_shrink(std::uint64_t s)
 }
 
 // Step 1 of a shrink for one head. Acq_rel: the freeze is ordered after
-// any installer's release_claim it reads from (see there).
+// any installer's release_claim it reads from (see there). Returns whether
+// the head had a successor (linked, or about to be): then it must be cut.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::freeze_head(node* h) noexcept {
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::freeze_head(node* h) noexcept {
     link l = h->next.load(mo_acquire);
     while (!is_frozen(l) && !h->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
     }
+    return target<types>(l) != nullptr;
 }
 
 // After a completed resize or a clear. First the domain is drained: the
