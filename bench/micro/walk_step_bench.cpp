@@ -116,7 +116,7 @@ filled_map& filled(std::size_t n) {
     // The derivation assumes: no frozen node, every waypoint in the list held
     // by a slot of the current table (start = slot 0 is not in verify's count)
     // and no two keys with the same order.
-    const bool layout_as_assumed = check && check.frozen_nodes == 0 && check.live_waypoints + 1 == s.waypoints &&
+    const bool layout_as_assumed = check && check.frozen_nodes == 0 && check.live_heads + 1 == s.heads &&
                                    std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
     if (layout_as_assumed) {
         f.present_steps = mean_steps(f, sorted, f.present);
@@ -317,7 +317,7 @@ void BM_ChurnResizes(benchmark::State& state) {
         const sink::concurrent_map_stats after = m->stats();
         state.counters["grows"] = static_cast<double>(after.grows - before.grows);
         state.counters["shrinks"] = static_cast<double>(after.shrinks - before.shrinks);
-        state.counters["waypoints_created"] = static_cast<double>(after.waypoints_created - before.waypoints_created);
+        state.counters["waypoints_created"] = static_cast<double>(after.heads_installed - before.heads_installed);
         state.counters["calls_per_second"] =
             benchmark::Counter(static_cast<double>(calls), benchmark::Counter::kIsIterationInvariantRate);
         m.reset();

@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(hits), map.size(),
                 static_cast<unsigned long long>(after.grows - before.grows),
                 static_cast<unsigned long long>(after.shrinks - before.shrinks),
-                static_cast<unsigned long long>(after.waypoints_created - before.waypoints_created),
+                static_cast<unsigned long long>(after.heads_installed - before.heads_installed),
                 after.table_width,
                 std::chrono::duration<double, std::nano>(stop - start).count() /
                     static_cast<double>(w->shape == sink_bench::workload_shape::fill ? w->key_space : stream.size()));

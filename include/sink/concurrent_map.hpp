@@ -1,7 +1,8 @@
 /// \file
 /// sink::concurrent_map: a lock-free concurrent hash map, a port of the Go
-/// package sink.Map (one sorted linked list with frozen links, and a
-/// replaceable table of waypoints), with hazard-pointer reclamation.
+/// package sink.Map (one sorted linked list with frozen links, whose
+/// sections start at heads kept in appended segments), with hazard-pointer
+/// reclamation.
 #pragma once
 
 #include <concepts>
@@ -64,11 +65,12 @@ SINK_BEGIN_NAMESPACE
 /// passed as an rvalue may have been moved from by then). Every operation
 /// that finds a key may throw what Hash and KeyEqual throw, and
 /// std::bad_alloc when the calling thread needs a new hazard-pointer
-/// record or the key's section needs its waypoint; the entries below call
-/// this "the lookup's exceptions". Writes may also throw what the key and
-/// value constructors and the allocator throw. A failed allocation of a
-/// bigger or smaller table inside a resize is swallowed: the operation
-/// that asked for it has already taken effect.
+/// record, or when a frozen run in the key's way must be cut (a write, or a
+/// lookup that links its section's head) and no memory is left to retire
+/// it with; the entries below call this "the lookup's exceptions". Writes
+/// may also throw what the key and value constructors and the allocator
+/// throw. A failed allocation of a segment of section heads inside a grow
+/// is swallowed: the operation that asked for it has already taken effect.
 ///
 /// **Ordering.** The CAS that links a node (insert, replace) or freezes it
 /// (erase) is acq_rel, and every walk reads links with acquire. So a write
@@ -101,7 +103,7 @@ SINK_BEGIN_NAMESPACE
 /// \tparam Hash hashes keys; with KeyEqual, `is_transparent` on both
 ///         enables the heterogeneous overloads (`template <class K>`)
 /// \tparam KeyEqual compares keys
-/// \tparam Allocator allocates nodes and tables, and constructs keys and values
+/// \tparam Allocator allocates nodes and segments of section heads, and constructs keys and values
 template <class Key, class T, class Hash = std::hash<Key>, class KeyEqual = std::equal_to<Key>,
           class Allocator = std::allocator<std::pair<const Key, T>>>
 class concurrent_map {
@@ -134,7 +136,7 @@ public:
     /// An empty map with the default options.
     concurrent_map() : concurrent_map(concurrent_map_options{}) {}
     /// An empty map. Throws std::invalid_argument if `options` are out of
-    /// range, std::bad_alloc if the first table cannot be allocated.
+    /// range, std::bad_alloc if the map's node pool or sentinels cannot be allocated.
     explicit concurrent_map(const concurrent_map_options& options, const Hash& hash = Hash(),
                             const KeyEqual& eq = KeyEqual(), const Allocator& alloc = Allocator())
         : core_(options, hash, eq, alloc) {}
@@ -729,7 +731,7 @@ public:
 
     /// Erases every entry present when the walk reaches it; entries inserted
     /// meanwhile may stay. Safe beside any other operation. Then shrinks the
-    /// table to one section (giving its memory back; a reserve() made before
+    /// map to one section (giving its memory back; a reserve() made before
     /// is not kept). Lock-free; each entry's erase is ordered as erase(). Throws
     /// the lookup's exceptions (basic guarantee: what was erased stays so).
     void clear() { core_.clear(); }
@@ -742,18 +744,18 @@ public:
     /// size() == 0, with size()'s caveats.
     [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
-    /// Sizes the table for about n entries now, instead of growing step by
+    /// Widens the map for about n entries now, instead of growing step by
     /// step: 2^w sections for the least w that gives n entries
     /// `grow_on_insert_count / 2` per section. Filling a map to n entries
     /// reaches the same width or one more (a grow is triggered by the
     /// longest section, not the average: at 1,000,000 u64 keys, 18 against
-    /// reserve's 17). Not a floor: erases may shrink the table below it, and
-    /// clear() returns it to one section. Lock-free; throws std::bad_alloc, either before the new table is
-    /// published (then the table is unchanged) or while sweeping the old one
-    /// (a hazard-pointer record could not be allocated): then the new table is
-    /// in place, and the next resize (a later reserve(), or a grow or shrink
-    /// an insert or erase asks for) finishes the sweep; no entry is affected
-    /// either way.
+    /// reserve's 17). Not a floor: erases may shrink the map below it, and
+    /// clear() returns it to one section. Growing allocates one segment of
+    /// section heads per new level (16 bytes per new section), linked into
+    /// the list lazily by the walks that need them. Lock-free; throws
+    /// std::bad_alloc if a segment or a hazard-pointer record cannot be
+    /// allocated: then the width is what it was or what a shrink under way
+    /// leaves it at; no entry is affected either way.
     void reserve(size_type n) { core_.reserve(n); }
     ///@}
 
@@ -768,7 +770,7 @@ public:
     allocator_type get_allocator() const { return core_.get_allocator(); }
     /// The options the map was made with. Nothrow.
     const concurrent_map_options& options() const noexcept { return core_.options(); }
-    /// The hazard-pointer domain that nodes and tables are retired to. Nothrow.
+    /// The hazard-pointer domain that nodes and segments are retired to. Nothrow.
     hazard_pointer_domain& domain() const noexcept { return core_.domain(); }
 
     /// Counters for tests and tuning (see concurrent_map_stats). Lock-free;
@@ -895,7 +897,7 @@ public:
             // that slot to the cursor, which outlives the walk. What the walk
             // needs besides is that entry_ be in the list to step from, and
             // begin_at's load of entry_->next shows that (live), or makes the
-            // walk start afresh from the table (frozen).
+            // walk start afresh from a section head (frozen).
             c.hp_anchor.reset_protection(entry_);
             const bool from_here = c.begin_at(const_cast<entry*>(entry_)) == detail::step_result::ok;
             typename core::position pos = pos_;

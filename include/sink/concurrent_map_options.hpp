@@ -39,7 +39,7 @@ struct concurrent_map_options {
     /// @}
     /// Seed of the hash mixing; 0 picks a different seed for every map.
     std::uint64_t seed = 0;
-    /// Where the map retires nodes and tables; nullptr: the default domain.
+    /// Where the map retires nodes and segments of heads; nullptr: the default domain.
     /// The domain must outlive every node the map retires to it.
     hazard_pointer_domain* domain = nullptr;
 };
@@ -47,14 +47,14 @@ struct concurrent_map_options {
 /// Counters for tests and tuning (concurrent_map::stats()). Each is exact
 /// when the map is quiescent; otherwise a recent value.
 struct concurrent_map_stats {
-    unsigned table_width = 0;          ///< log2 of the number of sections
-    std::size_t sections = 0;          ///< slots of the current table
-    std::size_t waypoints = 0;         ///< slots that hold a waypoint
-    std::uint64_t grows = 0;           ///< resizes to a wider table so far
-    std::uint64_t shrinks = 0;         ///< resizes to a narrower table so far
+    unsigned table_width = 0;          ///< log2 of the number of sections (the width)
+    std::size_t sections = 0;          ///< 2^table_width
+    std::size_t heads = 0;             ///< section heads in the list, the start sentinel included
+    std::uint64_t grows = 0;           ///< resizes to a greater width so far
+    std::uint64_t shrinks = 0;         ///< resizes to a smaller width so far (one per level)
     std::uint64_t compactions = 0;     ///< frozen runs cut out
     std::uint64_t nodes_retired = 0;   ///< nodes handed to the hazard-pointer domain
-    std::uint64_t waypoints_created = 0;  ///< waypoints ever linked into the list
+    std::uint64_t heads_installed = 0;  ///< section heads ever linked into the list
     /// Bytes of the pool blocks that hold the map's nodes (0 when the
     /// library is built with SINK_NODE_POOL=0): live nodes, retired nodes
     /// not yet freed, and free slots.
@@ -67,7 +67,7 @@ struct concurrent_map_check {
     std::string problem;               ///< the first broken invariant, or empty
     std::size_t live_entries = 0;      ///< entries in the list that are not erased or superseded
     std::size_t frozen_nodes = 0;      ///< erased or superseded nodes not yet cut out
-    std::size_t live_waypoints = 0;    ///< waypoints in the list
+    std::size_t live_heads = 0;        ///< section heads in the list (the start sentinel not counted)
     /// True when every invariant holds.
     explicit operator bool() const noexcept { return problem.empty(); }
 };

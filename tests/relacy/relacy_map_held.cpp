@@ -27,7 +27,7 @@ void two_filled_sections(map_fixture& f) {
     f.prefill(200, 2);
     f.map->reserve(2);
     f.map->load(200);
-    RL_ASSERT(f.map->stats().table_width == 1 && f.map->stats().waypoints == 2);
+    RL_ASSERT(f.map->stats().table_width == 1 && f.map->stats().heads == 2);
 }
 
 // Scenario 2, held: an insert stops just before its CAS on 10->next (expecting

@@ -17,7 +17,7 @@ void two_sections(map_fixture& f) {
     f.prefill(10, 1);
     f.prefill(200, 2);
     f.map->reserve(2);  // width 1 (one entry per section with these knobs)
-    RL_ASSERT(f.map->stats().table_width == 1 && f.map->stats().waypoints == 1);
+    RL_ASSERT(f.map->stats().table_width == 1 && f.map->stats().heads == 1);
 }
 
 // Two lookups in section 1 both find slot 1 empty and create its waypoint.
@@ -37,7 +37,7 @@ struct fill_vs_fill : rl::test_suite<fill_vs_fill, 2>, map_fixture {
     }
     void after() {
         const sink::concurrent_map_stats s = map->stats();
-        RL_ASSERT(s.waypoints == 2 && s.waypoints_created == 1);
+        RL_ASSERT(s.heads == 2 && s.heads_installed == 1);
         check_and_teardown();
     }
 };

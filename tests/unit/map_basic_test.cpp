@@ -508,7 +508,7 @@ TEST(MapResize, FilledAndEmptiedKeepsNoMoreWaypointsThanSections) {
         }
         const sink::concurrent_map_check check = m.verify();
         ASSERT_TRUE(check) << check.problem;
-        EXPECT_LE(check.live_waypoints, m.stats().sections) << "round " << round;
+        EXPECT_LE(check.live_heads, m.stats().sections) << "round " << round;
     }
 }
 
@@ -719,7 +719,7 @@ TEST(MapHashing, IdentityHashOfSmallKeysSpreadsOverSections) {
         const auto s = m.stats();
         EXPECT_GE(s.table_width, 7u) << "seed " << seed;
         EXPECT_LE(s.table_width, 12u) << "seed " << seed;
-        EXPECT_GT(s.waypoints, s.sections / 4) << "seed " << seed;
+        EXPECT_GT(s.heads, s.sections / 4) << "seed " << seed;
     }
 }
 

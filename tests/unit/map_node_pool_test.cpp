@@ -192,7 +192,6 @@ TEST(MapNodePool, NodesLargerThanASlotAreAllocatedOneByOne) {
     };
     using types = sink::detail::map_types<int, big, std::allocator<std::pair<const int, big>>>;
     static_assert(!types::in_slot<types::entry> && !types::in_slot<types::stamped_entry>);
-    static_assert(types::in_slot<types::waypoint>);
     concurrent_map<int, big> m;
     for (int i = 0; i < 1000; ++i) {
         big b;

@@ -354,7 +354,7 @@ TEST(MapSchedule, AShrinkLeavesNoHeadOfItsSegmentInTheList) {
     for (int k = 0; k < 512; ++k) {
         m.store(k, k);  // installs every head
     }
-    ASSERT_GE(m.stats().waypoints, 60u);
+    ASSERT_GE(m.stats().heads, 60u);
     m.clear();
     EXPECT_TRUE(m.verify()) << m.verify().problem;
     EXPECT_EQ(m.stats().table_width, 0u);

@@ -97,12 +97,6 @@ inline constexpr bool relaxed_link = true;  // the CAS that links a new entry do
 inline constexpr bool relaxed_link = false;
 #endif
 
-#ifdef SINK_FAULT_IGNORE_SLOT_REFS
-inline constexpr bool ignore_slot_refs = true;  // a waypoint is deleted while a slot still holds it (item 4)
-#else
-inline constexpr bool ignore_slot_refs = false;
-#endif
-
 #ifdef SINK_FAULT_LOST_RETRY
 inline constexpr bool lost_retry = true;  // a write whose CAS fails reports success instead of retrying
 #else
@@ -113,12 +107,6 @@ inline constexpr bool lost_retry = false;
 inline constexpr bool live_tombstone = true;  // a walk takes a frozen (erased) entry for the live one
 #else
 inline constexpr bool live_tombstone = false;
-#endif
-
-#ifdef SINK_FAULT_EARLY_TABLE_RETIRE
-inline constexpr bool early_table_retire = true;  // a resize retires the old table before its sweep (item 5)
-#else
-inline constexpr bool early_table_retire = false;
 #endif
 
 #ifdef SINK_FAULT_CUT_PAST_ROOM
@@ -157,22 +145,10 @@ inline constexpr bool unvalidated_handoff = true;  // a hazard pointer copied fr
 inline constexpr bool unvalidated_handoff = false;
 #endif
 
-#ifdef SINK_FAULT_UNHELPED_WAYPOINT_DELETE
-inline constexpr bool unhelped_waypoint_delete = true;  // a waypoint marked dead is left for its deleter to freeze (item 12)
-#else
-inline constexpr bool unhelped_waypoint_delete = false;
-#endif
-
 #ifdef SINK_FAULT_CLEAR_COUNTS_LOST_CAS
 inline constexpr bool clear_counts_lost_cas = true;  // clear() counts an entry out even when its freeze CAS failed
 #else
 inline constexpr bool clear_counts_lost_cas = false;
-#endif
-
-#ifdef SINK_FAULT_SWEEP_SKIPS_LAST_SLOT
-inline constexpr bool sweep_skips_last_slot = true;  // a resize's sweep leaves the old table's last slot alone
-#else
-inline constexpr bool sweep_skips_last_slot = false;
 #endif
 
 #ifdef SINK_FAULT_STALE_PREVIOUS

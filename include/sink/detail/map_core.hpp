@@ -52,7 +52,6 @@ public:
     using node = typename types::node;
     using entry = typename types::entry;
     using stamped_entry = typename types::stamped_entry;
-    using waypoint = typename types::waypoint;  // the sentinels' type
     using segment = head_segment<types>;
     using cursor = map_cursor<types>;
     using value_type = typename types::value_type;
@@ -648,8 +647,8 @@ private:
     hazard_pointer_domain* domain_;
     std::uint64_t seed_;
     node_pool_base* pool_ = nullptr;  // owned: closed by the destructor
-    waypoint* start_ = nullptr;
-    waypoint* end_ = nullptr;
+    node* start_ = nullptr;
+    node* end_ = nullptr;
     mutable atomic<std::uint64_t> shape_{0};
     // Segment k holds the heads of level k (map_heads.hpp); [0] is unused
     // (the start sentinel is the head of level 0).

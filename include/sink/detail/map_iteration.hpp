@@ -1,7 +1,7 @@
 // Walks over the whole list (map_core's members, by protocol: map_core.hpp
 // has the class): iteration, whose position after a yielded entry survives
 // that entry (docs/design.md, "iteration"), clear(), and the compacting walk
-// that clear() and a shrink's waypoint deletion are made of.
+// that clear() is made of.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +33,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::for_each(F&& f) const {
 }
 
 // Moves c to the first live entry after `pos` (starting afresh from the
-// table when `restart`) and sets `pos` to its position; false at the end
+// section heads when `restart`) and sets `pos` to its position; false at the end
 // of the list.
 //
 // An entry is after `pos` if its order is higher, or equal with a lower
@@ -159,7 +159,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::clear() {
     try {
         request_resize(current_width(), 0);
     } catch (...) {
-        // Every entry is erased already; the table just stays as large.
+        // Every entry is erased already; the width just stays as large.
     }
     // A clear that erased nothing has nothing to give back, and does not
     // drain the domain (a drain takes every thread's retired stack: a

@@ -56,7 +56,7 @@ inline constexpr bool is_frozen(link l) noexcept { return (l & frozen_bit) != 0;
 // CAS that links it (docs/design.md, invariant 7 and "iteration"); a node
 // made stamped for an earlier attempt may stay stamped. A plain
 // part sorts before the stamped part of its group and nothing sorts between
-// them (bit 1 set with bit 0 clear is never a waypoint's order).
+// them (bit 1 set with bit 0 clear is never a head's order).
 inline constexpr std::uint64_t end_order = std::numeric_limits<std::uint64_t>::max();
 inline constexpr std::uint64_t stamped_bit = 2;
 
@@ -127,21 +127,6 @@ struct map_stamped_entry : map_entry<Types> {
     atomic<std::uint64_t> stamp{unstamped};
 };
 
-// A waypoint: the node a table slot points at. `slot_refs` counts the table
-// slots that hold it (with the dead flag once it is being deleted); it is the
-// arbiter between installing a waypoint in a slot and deleting it
-// (reclamation.md item 4): a waypoint is deleted only by the thread that
-// changes slot_refs from 0 to dead, and a slot is only ever given a waypoint
-// after a successful increment.
-template <class Types>
-struct map_waypoint : map_node<Types> {
-    explicit map_waypoint(std::uint64_t order_, std::uint32_t refs = 0) noexcept
-        : map_node<Types>(order_, 0), slot_refs(refs) {}
-
-    static constexpr std::uint32_t dead = 0x80000000u;
-    atomic<std::uint32_t> slot_refs;
-};
-
 // Whether a key of this type certainly copies (map_types::rekind copies
 // keys). std::is_copy_constructible cannot tell: it says yes for a vector of
 // move-only elements, or a struct holding one, whose copy constructor is
@@ -179,7 +164,6 @@ struct map_types {
     using node = map_node<map_types>;
     using entry = map_entry<map_types>;
     using stamped_entry = map_stamped_entry<map_types>;
-    using waypoint = map_waypoint<map_types>;
 
     using alloc_traits = std::allocator_traits<Allocator>;
     using value_allocator = typename alloc_traits::template rebind_alloc<value_type>;
@@ -213,7 +197,9 @@ struct map_types {
     template <class Node>
     static constexpr bool in_slot = alignof(Node) <= pool_max_align &&
                                     (sizeof(Node) <= pool_max_slot_size || is_model_checked);
-    static constexpr unsigned entry_class = 0, stamped_entry_class = 1, waypoint_class = 2;
+    // The third class is unused (it was the waypoints'; section heads live
+    // in segments, map_heads.hpp).
+    static constexpr unsigned entry_class = 0, stamped_entry_class = 1;
     template <class Node>
     static constexpr pool_class_spec class_spec() noexcept {
         if constexpr (in_slot<Node>) {
@@ -223,7 +209,7 @@ struct map_types {
         }
     }
     static constexpr std::array<pool_class_spec, pool_class_count> pool_classes{
-        {class_spec<entry>(), class_spec<stamped_entry>(), class_spec<waypoint>()}};
+        {class_spec<entry>(), class_spec<stamped_entry>(), pool_class_spec{0, 8}}};
     using pool_type = node_pool<Allocator>;
 
     // The map's pool, or nullptr when there is none. Holds a copy of `a`.
@@ -269,21 +255,18 @@ struct map_types {
             return e;  // never asked: every entry of these types is stamped
         }
     }
-    static waypoint* make_waypoint(node_pool_base* pool, std::uint64_t order, std::uint32_t refs = 0) {
-        return ::new (allocate_node<waypoint>(pool, waypoint_class)) waypoint(order, refs);
-    }
     // The start and end sentinels: never retired, freed by the map itself
     // (before it closes its pool), straight from the pool's allocator so that
     // an empty map holds no pool block.
-    static waypoint* make_sentinel(node_pool_base* pool, std::uint64_t order) {
-        using sentinel_traits = std::allocator_traits<rebound<waypoint>>;
-        rebound<waypoint> a = allocator_from<waypoint>(pool);
-        return ::new (static_cast<void*>(sentinel_traits::allocate(a, 1))) waypoint(order, 1u);
+    static node* make_sentinel(node_pool_base* pool, std::uint64_t order) {
+        using sentinel_traits = std::allocator_traits<rebound<node>>;
+        rebound<node> a = allocator_from<node>(pool);
+        return ::new (static_cast<void*>(sentinel_traits::allocate(a, 1))) node(order, 0);
     }
-    static void destroy_sentinel(node_pool_base* pool, waypoint* w) noexcept {
-        using sentinel_traits = std::allocator_traits<rebound<waypoint>>;
-        rebound<waypoint> a = allocator_from<waypoint>(pool);
-        w->~waypoint();
+    static void destroy_sentinel(node_pool_base* pool, node* w) noexcept {
+        using sentinel_traits = std::allocator_traits<rebound<node>>;
+        rebound<node> a = allocator_from<node>(pool);
+        w->~node();
         sentinel_traits::deallocate(a, w, 1);
     }
 
@@ -294,12 +277,11 @@ struct map_types {
     static void reclaim_node(const reclaimer&, void* n) noexcept { destroy(static_cast<node*>(n)); }
     static constexpr reclaimer node_reclaimer{&reclaim_node};
 
-    // Frees a node (not a sentinel) that was never published, or that no
-    // thread can reach.
+    // Frees an entry that was never published, or that no thread can reach
+    // (never a sentinel or a section head: those are not the pool's).
     static void destroy(node* n) noexcept {
-        if (!is_entry_order(n->order)) {
-            free_node(static_cast<waypoint*>(n));
-        } else if (is_stamped_order(n->order)) {
+        assert(is_entry_order(n->order));
+        if (is_stamped_order(n->order)) {
             destroy_valued(static_cast<stamped_entry*>(n));
         } else {
             destroy_valued(static_cast<entry*>(n));

@@ -54,7 +54,7 @@ concurrent_map_stats map_core<Key, T, Hash, KeyEqual, Allocator>::stats() const 
     const unsigned width = current_width();
     s.table_width = width;
     s.sections = std::size_t{1} << width;
-    s.waypoints = 1;  // the start sentinel
+    s.heads = 1;  // the start sentinel
     hazard_pointer hp = make_hazard_pointer(*domain_);
     for (unsigned level = 1; level <= width; ++level) {
         segment* seg = hp.protect(segments_[level]);
@@ -63,7 +63,7 @@ concurrent_map_stats map_core<Key, T, Hash, KeyEqual, Allocator>::stats() const 
         }
         for (std::uint64_t i = 0; i < heads_in_segment(level); ++i) {
             if (is_usable_head_link(seg->head(i).next.load(mo_acquire))) {
-                ++s.waypoints;
+                ++s.heads;
             }
         }
     }
@@ -72,7 +72,7 @@ concurrent_map_stats map_core<Key, T, Hash, KeyEqual, Allocator>::stats() const 
     s.node_pool_bytes = pool_ != nullptr ? pool_->bytes_held() : 0;
     s.compactions = static_cast<std::uint64_t>(compactions_.sum());
     s.nodes_retired = static_cast<std::uint64_t>(retired_.sum());
-    s.waypoints_created = static_cast<std::uint64_t>(heads_installed_.sum());
+    s.heads_installed = static_cast<std::uint64_t>(heads_installed_.sum());
     return s;
 }
 

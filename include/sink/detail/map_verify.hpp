@@ -83,7 +83,7 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
                 fail("a frozen head is in the list");
             }
             if (!is_frozen(l)) {
-                ++check.live_waypoints;
+                ++check.live_heads;
             }
             continue;
         }
@@ -132,8 +132,8 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
             }
         }
     }
-    if (linked_heads != check.live_waypoints) {
-        fail(std::to_string(linked_heads) + " heads say they are in the list, " + std::to_string(check.live_waypoints) +
+    if (linked_heads != check.live_heads) {
+        fail(std::to_string(linked_heads) + " heads say they are in the list, " + std::to_string(check.live_heads) +
              " are");
     }
     if (shape_shrinking(shape)) {
