@@ -3,7 +3,7 @@
 // (fork) with the counting malloc on: fill an empty map with 1,000,000 u64
 // entries from two threads (the peak during growth is tracked), then erase
 // them all while another thread looks keys up (W5), then destroy the map.
-// Everything the map allocated counts: nodes, tables, buckets, waypoints and
+// Everything the map allocated counts: nodes, tables, buckets, segments and
 // the garbage its reclamation still holds.
 //
 //   sink-bench-memory [--maps=id,...] [--entries=N] [--out=DIR] [Google Benchmark flags]

@@ -6,11 +6,11 @@
 // store plus fence inside the header (hazard_pointer::reset_protection) with
 // no hook, so it cannot be counted without changing the library. The map is
 // built with a fixed seed, so the benchmark knows each key's order, and a
-// quiescent map's list is then known exactly: a load publishes the table
-// (hp_start.protect), the section's waypoint (protect_slot), the waypoint's
-// successor (enter), and then once per step (advance) over every node of
-// the key's section that sorts before it. See map_core::lookup/find_start/
-// walk and map_cursor::enter/advance. Checked with callgrind: over M loads
+// quiescent map's list is then known exactly: a load publishes the
+// section's head (protect_head), the head's successor (enter), and then
+// once per step (advance) over every node of the key's section that sorts
+// before it. See map_core::lookup/find_start/walk and
+// map_cursor::enter/advance. Checked with callgrind: over M loads
 // of this fixture the fence instruction ran exactly M * publishes times
 // (N = 1,000 and 1,000,000). Besides the publishes, every load makes and
 // releases 5 hazard pointers (the map_cursor's members), which costs no fence.
@@ -95,8 +95,8 @@ filled_map& filled(std::size_t n) {
     }
     std::shuffle(f.present.begin(), f.present.end(), rng);
     std::shuffle(f.absent.begin(), f.absent.end(), rng);
-    // Warm-up: the first load in a section installs its waypoint (and may
-    // allocate); after this every section looked up below has one. Loads
+    // Warm-up: the first load in a section links its head into the list;
+    // after this every section looked up below has its head linked. Loads
     // never resize, so the layout stays as it is now.
     for (std::uint64_t k : f.present) {
         benchmark::DoNotOptimize(f.map.load(k));
@@ -113,9 +113,9 @@ filled_map& filled(std::size_t n) {
         sorted.push_back(order_of(f.map, k));
     }
     std::sort(sorted.begin(), sorted.end());
-    // The derivation assumes: no frozen node, every waypoint in the list held
-    // by a slot of the current table (start = slot 0 is not in verify's count)
-    // and no two keys with the same order.
+    // The derivation assumes: no frozen node, every head in the list usable
+    // (the start sentinel is not in verify's count) and no two keys with the
+    // same order.
     const bool layout_as_assumed = check && check.frozen_nodes == 0 && check.live_heads + 1 == s.heads &&
                                    std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
     if (layout_as_assumed) {
@@ -145,7 +145,7 @@ void BM_MapLoad(benchmark::State& state) {
     state.counters["width"] = static_cast<double>(f.width);
     state.counters["keys/section"] = static_cast<double>(keys.size()) / static_cast<double>(std::size_t{1} << f.width);
     state.counters["steps"] = steps;
-    state.counters["publishes"] = steps < 0 ? -1.0 : steps + 3.0;  // = seq_cst fences per load
+    state.counters["publishes"] = steps < 0 ? -1.0 : steps + 2.0;  // = seq_cst fences per load
 }
 BENCHMARK(BM_MapLoad)
     ->ArgNames({"N", "present"})
@@ -290,7 +290,7 @@ namespace {
 // erase_pct% erases, as many inserts, the rest finds, keys uniform over
 // twice the map's size), one thread, on a freshly prefilled map. The
 // counters come from the map's own stats(): grows and shrinks of the table
-// and waypoints re-created after them, which is where the churn workloads
+// and heads re-installed after them, which is where the churn workloads
 // of sink-bench spend their time.
 void BM_ChurnResizes(benchmark::State& state) {
     const auto erase_pct = static_cast<unsigned>(state.range(0));
@@ -317,7 +317,7 @@ void BM_ChurnResizes(benchmark::State& state) {
         const sink::concurrent_map_stats after = m->stats();
         state.counters["grows"] = static_cast<double>(after.grows - before.grows);
         state.counters["shrinks"] = static_cast<double>(after.shrinks - before.shrinks);
-        state.counters["waypoints_created"] = static_cast<double>(after.heads_installed - before.heads_installed);
+        state.counters["heads_installed"] = static_cast<double>(after.heads_installed - before.heads_installed);
         state.counters["calls_per_second"] =
             benchmark::Counter(static_cast<double>(calls), benchmark::Counter::kIsIterationInvariantRate);
         m.reset();

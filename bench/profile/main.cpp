@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     CALLGRIND_TOGGLE_COLLECT;
 
     const sink::concurrent_map_stats after = map.stats();
-    std::printf("%s: %zu calls, %llu hits, %zu entries; grows %llu, shrinks %llu, waypoints created %llu, "
+    std::printf("%s: %zu calls, %llu hits, %zu entries; grows %llu, shrinks %llu, heads installed %llu, "
                 "table width %u; %.0f ns per call (one run: a hint, not a measure)\n",
                 std::string(id).c_str(), w->shape == sink_bench::workload_shape::fill ? w->key_space : stream.size(),
                 static_cast<unsigned long long>(hits), map.size(),

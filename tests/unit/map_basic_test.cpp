@@ -489,11 +489,11 @@ TEST(MapIterator, MovedFromIteratorsAndHandlesHoldNothing) {
     EXPECT_EQ(*h3, 1);
 }
 
-// Mutant 1 (fault SWEEP_SKIPS_LAST_SLOT): every resize's sweep must drop
-// every old slot's reference, or a waypoint keeps a reference for ever, no
-// shrink deletes it, and stale waypoints pile up. verify() compares each live
-// waypoint's slot_refs with the slots that hold it.
-TEST(MapResize, FilledAndEmptiedKeepsNoMoreWaypointsThanSections) {
+// Fill and empty, three rounds: every segment a shrink takes out leaves the
+// list (verify() finds every head in the list in a segment the width
+// reaches, and as many heads in the list as the segments say), and the
+// heads in the list never outnumber the sections.
+TEST(MapResize, FilledAndEmptiedKeepsNoMoreHeadsThanSections) {
     hazard_pointer_domain domain;
     concurrent_map_options o;
     o.domain = &domain;
@@ -706,7 +706,7 @@ TEST(MapHashing, IdentityHashOfSmallKeysSpreadsOverSections) {
     // width depends on the seed (it decides where the heuristics first
     // fire), so the seeds are fixed: a random one made this test fail about
     // once in a hundred runs, at a width of 10 with just under half the
-    // sections holding a waypoint.
+    // sections with a head in the list.
     for (std::uint64_t seed = 1; seed <= 32; ++seed) {
         hazard_pointer_domain domain;
         concurrent_map_options o;

@@ -202,7 +202,7 @@ TEST(MapNodePool, NodesLargerThanASlotAreAllocatedOneByOne) {
         m.erase(i);
     }
     EXPECT_EQ(m.load(501)->words[299], 501u);
-    EXPECT_LE(m.stats().node_pool_bytes, 64u * 4096u) << "waypoints only";
+    EXPECT_LE(m.stats().node_pool_bytes, 64u * 4096u) << "no node of this map fits a slot";
 }
 
 }  // namespace
