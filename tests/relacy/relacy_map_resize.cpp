@@ -2,7 +2,7 @@
 // that passes two live entries of its section asks for a grow, and an erase
 // that leaves its section empty asks for a shrink. Any thread that finds a
 // sweep pending helps it. Each suite checks the history, verify(), that the
-// resize really happened, and (through Relacy) that no table or waypoint is
+// resize really happened, and (through Relacy) that no segment or node is
 // read after it is freed and that none leaks.
 #include "map_scenario.hpp"
 
@@ -41,7 +41,7 @@ struct grow_vs_shrink : rl::test_suite<grow_vs_shrink, 2>, map_fixture {
         prefill(20, 2);
         prefill(200, 5);
         map->reserve(2);
-        map->load(200);  // fill slot 1 with its waypoint
+        map->load(200);  // links section 1's head
         track(30);
     }
     void thread(unsigned index) {
@@ -58,7 +58,7 @@ struct grow_vs_shrink : rl::test_suite<grow_vs_shrink, 2>, map_fixture {
 };
 
 // Shrink while erasing: both sections of a width-1 map are emptied at once;
-// each erase asks for the shrink, whose sweep deletes the waypoint of slot 1
+// each erase asks for the shrink, which takes section 1's head out
 // while the other thread may be walking from it.
 struct shrink_while_erasing : rl::test_suite<shrink_while_erasing, 2>, map_fixture {
     void before() {
@@ -66,7 +66,7 @@ struct shrink_while_erasing : rl::test_suite<shrink_while_erasing, 2>, map_fixtu
         prefill(10, 1);
         prefill(200, 2);
         map->reserve(2);
-        map->load(200);  // fill slot 1 with its waypoint
+        map->load(200);  // links section 1's head
     }
     void thread(unsigned index) {
         events.run(*map, op_kind::erase, index == 0 ? 10 : 200);

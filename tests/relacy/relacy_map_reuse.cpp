@@ -143,12 +143,12 @@ using node_types = d::map_types<int, value, recycling_allocator<std::pair<const 
 void forget_recycled() {
     recycling_allocator<typename node_types::entry>::forget_all();
     recycling_allocator<typename node_types::stamped_entry>::forget_all();
-    recycling_allocator<typename node_types::waypoint>::forget_all();
+    recycling_allocator<typename node_types::node>::forget_all();
 }
 void release_recycled() {
     recycling_allocator<typename node_types::entry>::release_all();
     recycling_allocator<typename node_types::stamped_entry>::release_all();
-    recycling_allocator<typename node_types::waypoint>::release_all();
+    recycling_allocator<typename node_types::node>::release_all();
 }
 
 struct reuse_fixture : basic_map_fixture<reuse_map> {

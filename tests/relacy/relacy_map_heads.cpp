@@ -1,18 +1,18 @@
-// Scenario 3: waypoint creation. Table slots are filled lazily: the first
-// operation that finds its slot empty links a waypoint of the slot's order
-// into the list (or adopts one already there) and installs it with a CAS on
-// the slot. Two threads racing to fill one slot must end with one live
-// waypoint of that order, held by the slot; a fill racing a resize must not
-// leave a slot holding a deleted waypoint, lose a key, or leak a waypoint.
+// Scenario 3: section heads installed lazily. The first walk that finds its
+// section's head unlinked claims it (a CAS of the head's next from 0), walks
+// from a parent head to its place and links it. Two threads racing to
+// install one head must end with it linked once; an install racing a grow
+// or a shrink must not leave a head in the list outside a live segment,
+// lose a key, or free a segment a walker still reaches.
 #include "map_scenario.hpp"
 
 namespace {
 
 using namespace sink_relacy;
 
-// A map of width 1 whose slot 1 (keys 128..255) is still empty: the keys are
-// stored while the table has one slot, then the table grows (reserve), and
-// the sweep leaves the new slot 1 empty.
+// A map of width 1 whose section 1 (keys 128..255) has its head unlinked:
+// the keys are stored at width 0, then the map grows (reserve), which links
+// no head.
 void two_sections(map_fixture& f) {
     f.prefill(10, 1);
     f.prefill(200, 2);
@@ -20,7 +20,8 @@ void two_sections(map_fixture& f) {
     RL_ASSERT(f.map->stats().table_width == 1 && f.map->stats().heads == 1);
 }
 
-// Two lookups in section 1 both find slot 1 empty and create its waypoint.
+// A lookup and a store in section 1 both find its head unlinked: one
+// installs it, the other starts from the start sentinel.
 struct fill_vs_fill : rl::test_suite<fill_vs_fill, 2>, map_fixture {
     void before() {
         setup();
@@ -42,8 +43,8 @@ struct fill_vs_fill : rl::test_suite<fill_vs_fill, 2>, map_fixture {
     }
 };
 
-// A fill of slot 1 races a grow to width 2 (whose sweep expunges the old
-// slots and carries their waypoints over).
+// An install of section 1's head races a grow to width 2 (a new segment;
+// section 1's head, prefix 1 of level 1, becomes the head of section 10).
 struct fill_vs_grow : rl::test_suite<fill_vs_grow, 2>, map_fixture {
     void before() {
         setup();
@@ -65,8 +66,8 @@ struct fill_vs_grow : rl::test_suite<fill_vs_grow, 2>, map_fixture {
     }
 };
 
-// A fill of slot 1 races a shrink to width 0 (clear() asks for it), whose
-// sweep deletes every waypoint the one-slot table cannot hold.
+// An install of section 1's head races a shrink to width 0 (clear() asks
+// for it), which freezes the head, cuts it out and retires its segment.
 struct fill_vs_shrink : rl::test_suite<fill_vs_shrink, 2>, map_fixture {
     void before() {
         setup();
