@@ -1,7 +1,7 @@
 // Scenario 4: resizes driven by the heuristics. With the tiny knobs an insert
 // that passes two live entries of its section asks for a grow, and an erase
 // that leaves its section empty asks for a shrink. Any thread that finds a
-// sweep pending helps it. Each suite checks the history, verify(), that the
+// shrink unfinished finishes it. Each suite checks the history, verify(), that the
 // resize really happened, and (through Relacy) that no segment or node is
 // read after it is freed and that none leaks.
 #include "map_scenario.hpp"

@@ -160,7 +160,8 @@ auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& h
 // protected in c.hp_start. May throw bad_alloc (a compacting walk with no
 // memory to retire with): before the link h is then released, unlinked;
 // after it only if a frozen h could not be cut out for want of memory, and
-// then its segment is never freed (a leak, not a dangling pointer).
+// then its segment is never freed (a leak, not a dangling pointer; the
+// segment's reference to the map's pool keeps the pool too).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segment* seg, node* h) const {
     if (!seg->try_hold()) {
@@ -168,7 +169,11 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segmen
     }
     auto let_go = [this, seg]() noexcept {
         if (seg->release_hold()) {
+            // The last hold of a segment a shrink took out: retire it, and
+            // drain at once, as the shrink would have (a segment of
+            // megabytes counts as one retired object towards a scan).
             hazard_domain_access::retire_range(*domain_, seg);
+            give_back_memory(/*trim=*/false);
         }
     };
     link claim = 0;
@@ -469,9 +474,19 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::shrink_one(std::uint64_t s) co
     const std::uint64_t shrinking = make_shape(shape_width(s) - 1, true, shape_generation(s) + 1);
     {
         // Mark the victim first (release, published with the shape CAS
-        // below): its helpers take out only a segment with their mark.
+        // below): its helpers take out only a segment with their mark. Only
+        // if the shape is still s after the victim was read: a stale
+        // shrinker could otherwise mark a segment that a grow which lost
+        // its race left at the level after the real victim had gone, with
+        // the generation of the shrink that took that victim (found by
+        // review); the shape's re-read sees that shrink's CAS, which came
+        // before the victim's removal and so before the segment's install.
         hazard_pointer hp = make_hazard_pointer(*domain_);
-        if (segment* victim = hp.protect(segments_[shape_width(s)])) {
+        segment* victim = hp.protect(segments_[shape_width(s)]);
+        if (shape_.load(mo_acquire) != s) {
+            return false;
+        }
+        if (victim != nullptr) {
             victim->doom(shape_generation(shrinking));
         }
     }
