@@ -529,6 +529,7 @@ struct claimed_head_held : rl::test_suite<claimed_head_held, 2>, map_fixture {
         prefill(200, 2);
         map->reserve(2);
         RL_ASSERT(map->stats().table_width == 1 && map->stats().heads == 1);
+        track(210);
         track(220);
         track(230);
         plan.arm(0, site::claim_release);
