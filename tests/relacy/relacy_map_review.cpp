@@ -516,10 +516,11 @@ struct plain_position_race : rl::test_suite<plain_position_race, 2>, review_fixt
 
 // A width-1 map whose section 1 head is not in the list; thread 0's store of
 // 210 installs it and is held after linking it, before releasing its claim.
-// Thread 1 stores 220 and 230 in section 1: its walks start below (the head
-// is claimed) and insert right after the claimed head. They must not wait
-// for thread 0: with the fault their CAS expects the bare successor, fails
-// on the claim bit every time, and Relacy reports a livelock.
+// Thread 1 stores 150, then 140: each sorts right after the claimed head
+// (section 1 starts at 128; 200 is its first entry), so each insert's CAS
+// is on the head's `next`. They must not wait for thread 0: with the fault
+// their CAS expects the bare successor, fails on the claim bit every time,
+// and Relacy reports a livelock.
 struct claimed_head_held : rl::test_suite<claimed_head_held, 2>, map_fixture {
     stall_plan plan;
 
@@ -530,20 +531,20 @@ struct claimed_head_held : rl::test_suite<claimed_head_held, 2>, map_fixture {
         map->reserve(2);
         RL_ASSERT(map->stats().table_width == 1 && map->stats().heads == 1);
         track(210);
-        track(220);
-        track(230);
+        track(150);
+        track(140);
         plan.arm(0, site::claim_release);
     }
     void thread(unsigned index) {
         if (index == 0) {
             events.run(*map, op_kind::store, 210, 3);
-            events.run(*map, op_kind::load, 220);
+            events.run(*map, op_kind::load, 140);
         } else {
             plan.held.wait();
-            events.run(*map, op_kind::store, 220, 4);
-            events.run(*map, op_kind::store, 230, 5);
+            events.run(*map, op_kind::store, 150, 4);
+            events.run(*map, op_kind::store, 140, 5);
             plan.resume.open();
-            events.run(*map, op_kind::load, 230);
+            events.run(*map, op_kind::load, 150);
         }
         plan.done(index);
         thread_done();
