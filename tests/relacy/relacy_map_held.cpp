@@ -246,8 +246,7 @@ constexpr bool lost_retry = d::fault::lost_retry;
 constexpr bool cut_past_room = d::fault::cut_past_room;
 constexpr bool stale_helper = d::fault::stale_shrink_helper;
 constexpr bool claim_store = d::fault::claim_released_by_store;
-constexpr bool skips_cut = d::fault::shrink_skips_cut;
-constexpr bool fault_build = lost_retry || cut_past_room || stale_helper || claim_store || skips_cut;
+constexpr bool fault_build = lost_retry || cut_past_room || stale_helper || claim_store;
 
 const char* only = nullptr;  // --only <name>: one scenario
 
@@ -268,10 +267,10 @@ int main(int argc, char** argv) {
     const bool soak = long_mode(argc, argv);
     const exploration how{soak ? 25000000ULL : 500000ULL, 0};
     bool ok = maybe_explore<insert_held_vs_compaction>("insert_held_vs_compaction", how, lost_retry);
-    ok = ok && maybe_explore<shrink_held_vs_walks>("shrink_held_vs_walks", how, stale_helper || skips_cut);
-    ok = ok && maybe_explore<shrink_held_vs_regrow>("shrink_held_vs_regrow", how, skips_cut);
-    ok = ok && maybe_explore<install_held_vs_resizes>("install_held_vs_resizes", how, skips_cut);
-    ok = ok && maybe_explore<claim_held_vs_shrink>("claim_held_vs_shrink", how, claim_store || skips_cut);
+    ok = ok && maybe_explore<shrink_held_vs_walks>("shrink_held_vs_walks", how, stale_helper);
+    ok = ok && maybe_explore<shrink_held_vs_regrow>("shrink_held_vs_regrow", how, false);
+    ok = ok && maybe_explore<install_held_vs_resizes>("install_held_vs_resizes", how, false);
+    ok = ok && maybe_explore<claim_held_vs_shrink>("claim_held_vs_shrink", how, claim_store);
     ok = ok && maybe_explore<cut_in_pieces>("cut_in_pieces", how, cut_past_room);
     return ok ? 0 : 1;
 }
