@@ -17,8 +17,10 @@
 // section heads), and a drain. Some sites add to it:
 //   - install and claim_release (the staller installs a section head and is
 //     frozen before linking it, or after linking it and before releasing
-//     its claim): the others' walks start from a parent head, and insert
-//     right after the claimed head (fault EXPECT_UNCLAIMED_LINK: they spin);
+//     its claim): first of all the fresh keys are stored, before any cut
+//     drops the claim bit, so that one is linked right after the claimed
+//     head (fault EXPECT_UNCLAIMED_LINK: that insert spins); walks start
+//     from a parent head meanwhile;
 //   - insert, when the hash collides (--hash-bits): before the rest, the
 //     controller inserts the staller's own key, starts a walk by iterators
 //     that stops on it, and erases it (so that the link the frozen insert
@@ -75,6 +77,12 @@ inline constexpr std::uint64_t reserve_to = 64 * prefill;
 // (--hash-bits) the inserts step over no other section's entries, so the
 // grow heuristic alone leaves the map at one section (0 bits: always).
 inline constexpr std::uint64_t shrink_reserve = prefill;
+// install and claim_release: the staller widens the map to this many
+// entries (one level more than the prefill leaves it, about 64 sections),
+// so that the new level's heads are unlinked and its loads install one;
+// the sections stay large enough that the disturbance's fresh keys land
+// right after the claimed head (about four each).
+inline constexpr std::uint64_t install_reserve = 2 * prefill;
 // The map's grow_on_insert_count for a site: the sites that need a table
 // that grows by itself run on small sections; the others on a map that
 // never grows by itself (one section unless reserve() says otherwise), so
@@ -154,7 +162,7 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
             // a wider map whose new heads are unlinked: a load installs one
             case stall_site::install:
             case stall_site::claim_release:
-                in.map().reserve(L::reserve_to);
+                in.map().reserve(L::install_reserve);
                 load_all();
                 break;
             // erases, then shrinks to one section, level by level
@@ -269,6 +277,14 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         return;
     }
 
+    // install and claim_release: fresh keys first, before any erase or cut
+    // changes the claimed head's `next` (a cut drops the claim bit): the
+    // first of them in the head's section is linked right after it.
+    if (site == stall_site::install || site == stall_site::claim_release) {
+        for (std::uint64_t k = L::fresh_first; k < L::fresh_first + L::fresh; ++k) {
+            controller.store(k);
+        }
+    }
     // The disturbance (see the header comment), by the controller alone.
     const iteration_record w = controller.walk(true);
     // Prefilled keys (and the staller's own key when it replaces it) in list

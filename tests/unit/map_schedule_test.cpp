@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -349,15 +350,21 @@ TEST(MapSchedule, AShrinkLeavesNoHeadOfItsSegmentInTheList) {
     sink::hazard_pointer_domain domain;
     sink::concurrent_map_options o = one_section(domain);
     o.seed = 1;
-    sink::concurrent_map<int, int> m(o);
-    m.reserve(64);
+    auto m = std::make_unique<sink::concurrent_map<int, int>>(o);
+    m->reserve(64);
     for (int k = 0; k < 512; ++k) {
-        m.store(k, k);  // installs every head
+        m->store(k, k);  // installs every head
     }
-    ASSERT_GE(m.stats().heads, 60u);
-    m.clear();
-    EXPECT_TRUE(m.verify()) << m.verify().problem;
-    EXPECT_EQ(m.stats().table_width, 0u);
+    ASSERT_GE(m->stats().heads, 60u);
+    m->clear();
+    const sink::concurrent_map_check check = m->verify();
+    EXPECT_TRUE(check) << check.problem;
+    EXPECT_EQ(m->stats().table_width, 0u);
+    if (!check) {
+        // A list that leads into freed segments cannot be destroyed (its
+        // destructor walks it): the fault build leaks the map, and reports.
+        (void)m.release();
+    }
 }
 
 // Mutant 4a (fault STALE_PREVIOUS): exchange parked before its CAS loses it
