@@ -445,12 +445,7 @@ public:
             reset_protection();
             return;
         }
-        // Release: what this thread did with the previously protected object
-        // happens-before a reclaimer's acquire read of the slot that no longer
-        // shows it. The reader fence then orders the publish before the
-        // caller's validating load (pairs with the reclaimer fence).
-        slot_->store(static_cast<const void*>(ptr), detail::mo_release);
-        detail::reader_fence();
+        publish(ptr);
     }
 
     /// Ends protection. Wait-free. Release, for the same reason as above; no
@@ -470,6 +465,15 @@ private:
     friend std::array<hazard_pointer, N> make_hazard_pointers(hazard_pointer_domain& domain);
     friend struct detail::hazard_domain_access;
     explicit hazard_pointer(detail::atomic<const void*>* slot) noexcept : slot_(slot) {}
+
+    void publish(const void* ptr) noexcept {
+        // Release: what this thread did with the previously protected object
+        // happens-before a reclaimer's acquire read of the slot that no longer
+        // shows it. The reader fence then orders the publish before the
+        // caller's validating load (pairs with the reclaimer fence).
+        slot_->store(ptr, detail::mo_release);
+        detail::reader_fence();
+    }
 
     void release() noexcept {
         if (slot_ != nullptr) {
@@ -575,51 +579,68 @@ struct hazard_domain_access {
     // Lets go of a record chain (thread exit, eviction of a binding).
     static void release_chain(hazard_pointer_domain& domain, hazard_record* first) noexcept;
     // The slots of one map walk's hazard pointers (map_cursor), each to be
-    // adopted by a hazard_pointer at once: the calling thread's cursor slots
-    // when all are free (no scan for free slots: docs/performance.md, lever
-    // 8), else general slots, as make_hazard_pointers. Each then belongs to
-    // an ordinary hazard_pointer: it may be moved out (an iterator keeps the
-    // slot its walk found the entry with) and given back from any thread;
-    // the cursor slots are taken again only once all are free. Throws
-    // std::bad_alloc as make_hazard_pointers, owning nothing then.
-    using cursor_slot_set = std::array<atomic<const void*>*, cursor_slots_per_record>;
-    static cursor_slot_set acquire_cursor_slots(hazard_pointer_domain& domain) {
+    // adopted by a hazard_pointer at once (adopt_into). Two ways:
+    // try_take_cursor_slots, inline, gives the calling thread's five cursor
+    // slots when they are all free (no scan for free slots: docs/performance.md,
+    // lever 8), else nullptr; acquire_cursor_slots then gives general slots,
+    // as make_hazard_pointers. Each slot then belongs to an ordinary
+    // hazard_pointer: it may be moved out (an iterator keeps the slot its walk
+    // found the entry with) and given back from any thread; the cursor slots
+    // are taken again only once all five are free.
+    static atomic<const void*>* try_take_cursor_slots(hazard_pointer_domain& domain) noexcept {
         static_assert(cursor_slots_per_record == 5);
-        cursor_slot_set out;
 #if !defined(SINK_ATOMICS_RELACY)
-        // Inline for the default domain: the thread's record from its
-        // thread_local, five loads, five stores. The same rules as
-        // hazard_pointer_domain::acquire_cursor_slots, which serves the rest.
-        // The hint is null or a record bound to this thread; it is ours if it
-        // belongs to `domain` (hazard_record.hpp).
+        // The default domain's record from the thread_local hint, which is
+        // null or a record bound to this thread: ours if it belongs to
+        // `domain` (hazard_record.hpp). Other domains take the general path.
         hazard_record* const r = this_thread_default_record;
-        if (r != nullptr && r->domain == &domain && r->next_of_owner == nullptr) {
-            atomic<const void*>* const c = r->cursor_slots();
-            const void* const f = free_slot_marker();
-            // Relaxed, as in acquire_slots: only this thread (the record's
-            // owner) turns a free slot into a taken one.
-            const int free_slots = int{c[0].load(mo_relaxed) == f} + int{c[1].load(mo_relaxed) == f} +
-                                   int{c[2].load(mo_relaxed) == f} + int{c[3].load(mo_relaxed) == f} +
-                                   int{c[4].load(mo_relaxed) == f};  // five loads, one branch
-            if (fault::cursor_slots_unchecked || free_slots == 5) {
-                for (std::size_t i = 0; i < cursor_slots_per_record; ++i) {
-                    c[i].store(nullptr, mo_relaxed);
-                    out[i] = &c[i];
-                }
-                return out;
-            }
+        if (r == nullptr || r->domain != &domain || r->next_of_owner != nullptr) {
+            return nullptr;
         }
+        atomic<const void*>* const c = r->cursor_slots();
+        // Relaxed, as in acquire_slots: only this thread (the record's owner)
+        // turns a free slot into a taken one; a slot given back by another
+        // thread (an iterator destroyed there) guards nothing of ours. Five
+        // loads and one branch: a slot is free iff it XORs to zero with the
+        // marker.
+        const auto f = reinterpret_cast<std::uintptr_t>(free_slot_marker());
+        const auto taken = [c, f](int i) noexcept { return reinterpret_cast<std::uintptr_t>(c[i].load(mo_relaxed)) ^ f; };
+        if (!fault::cursor_slots_unchecked && (taken(0) | taken(1) | taken(2) | taken(3) | taken(4)) != 0) {
+            return nullptr;
+        }
+        c[0].store(nullptr, mo_relaxed);
+        c[1].store(nullptr, mo_relaxed);
+        c[2].store(nullptr, mo_relaxed);
+        c[3].store(nullptr, mo_relaxed);
+        c[4].store(nullptr, mo_relaxed);
+        return c;
+#else
+        (void)domain;
+        return nullptr;
 #endif
-        domain.acquire_cursor_slots(out.data());
-        return out;
+    }
+    // cursor_slots_per_record slots into `out`: the thread's cursor slots when
+    // all are free, else general ones. Throws std::bad_alloc as
+    // make_hazard_pointers, owning nothing then.
+    static void acquire_cursor_slots(hazard_pointer_domain& domain, atomic<const void*>** out) {
+        domain.acquire_cursor_slots(out);
+    }
+    // hp.reset_protection(ptr) for a `ptr` that cannot be null (a walk's next
+    // node: the list ends at a sentinel), without the test (lever 11).
+    static void publish(hazard_pointer& hp, const void* ptr) noexcept {
+        assert(ptr != nullptr && hp.slot_ != nullptr);
+        hp.publish(ptr);
+    }
+    // Makes the empty `hp` own `slot` (from either function above).
+    static void adopt_into(hazard_pointer& hp, atomic<const void*>* slot) noexcept {
+        assert(hp.slot_ == nullptr);
+        hp.slot_ = slot;
     }
     // Retires `range` (its `bytes` and `free_range` set) to `domain`: freed
     // by a scan that finds no published address inside it. As
     // hazard_pointer_obj_base::retire otherwise (lock-free, nothrow; the
     // retire happens-before the scan that frees it).
     static void retire_range(hazard_pointer_domain& domain, retired_range* range) noexcept;
-    // A hazard_pointer owning `slot` (from acquire_cursor_slots).
-    static hazard_pointer adopt(atomic<const void*>* slot) noexcept { return hazard_pointer(slot); }
 #if !defined(SINK_ATOMICS_RELACY)
     // Every address some hazard slot of `domain` publishes now (a debug
     // check: a map's destructor asserts that none of its entries is among

@@ -422,7 +422,9 @@ private:
             }
             if (!is_frozen(c.cur_link)) {
                 if (cur->order < order) {
-                    if (is_entry_order(cur->order)) {
+                    // Writes only: the grow heuristic runs after an insert
+                    // (lookups skip the count, lever 12).
+                    if (need_boundary && is_entry_order(cur->order)) {
                         ++c.live_passed;
                     }
                 } else if (matches(cur)) {  // in the group: order <= cur->order <= last
@@ -610,7 +612,30 @@ private:
 
     // Where a walk starts: c at the key's section head (installed if need
     // be), a parent's, or the start sentinel, with cur its successor.
-    void find_start(cursor& c, std::uint64_t order) const;
+    // Inline, the common case (lever 10): the key's own head is in the list
+    // and usable; find_start_general does the rest, from the beginning.
+    void find_start(cursor& c, std::uint64_t order) const {
+        // Acquire: the segments up to this width were published before it.
+        const unsigned width = shape_width(shape_.load(mo_acquire));
+        const std::uint64_t prefix = prefix_of(order, width);
+        if (prefix != 0) [[likely]] {
+            segment* seg = nullptr;
+            node* h = protect_head(c.hp_start, place_of(prefix, width), seg);
+            if (h != nullptr) [[likely]] {
+                // Acquire, read after h was validated: its successor's fields.
+                const link l = h->next.load(mo_acquire);
+                if (is_usable_head_link(l)) [[likely]] {
+                    c.width = width;
+                    c.hp_anchor.swap(c.hp_start);
+                    if (c.begin_at(h, l) == step_result::ok) [[likely]] {
+                        return;
+                    }
+                }
+            }
+        }
+        find_start_general(c, order);
+    }
+    void find_start_general(cursor& c, std::uint64_t order) const;
     void start_below(cursor& c, std::uint64_t order) const;
     node* protect_head(hazard_pointer& hp, head_place place, segment*& seg) const noexcept;
     bool install_head(cursor& c, segment* seg, node* h) const;

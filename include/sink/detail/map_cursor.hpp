@@ -32,15 +32,20 @@ struct map_cursor {
     using node = typename Types::node;
 
     // The five slots in one acquisition (lever 2 of docs/performance.md):
-    // the thread's cursor slots when they are free (lever 8).
-    explicit map_cursor(hazard_pointer_domain& d) : map_cursor(d, hazard_domain_access::acquire_cursor_slots(d)) {}
-    map_cursor(hazard_pointer_domain& d, const hazard_domain_access::cursor_slot_set& s) noexcept
-        : domain(&d),
-          hp_start(hazard_domain_access::adopt(s[0])),
-          hp_anchor(hazard_domain_access::adopt(s[1])),
-          hp_cur(hazard_domain_access::adopt(s[2])),
-          hp_next(hazard_domain_access::adopt(s[3])),
-          hp_first(hazard_domain_access::adopt(s[4])) {}
+    // the thread's cursor slots when they are free (lever 8), adopted in
+    // place (lever 9). May throw bad_alloc (the general path), owning
+    // nothing then.
+    explicit map_cursor(hazard_pointer_domain& d) : domain(&d) {
+        if (atomic<const void*>* const s = hazard_domain_access::try_take_cursor_slots(d)) [[likely]] {
+            adopt(s, s + 1, s + 2, s + 3, s + 4);
+        } else {
+            atomic<const void*>* g[cursor_slots_per_record];
+            hazard_domain_access::acquire_cursor_slots(d, g);
+            adopt(g[0], g[1], g[2], g[3], g[4]);
+        }
+    }
+    map_cursor(const map_cursor&) = delete;
+    map_cursor& operator=(const map_cursor&) = delete;
 
     hazard_pointer_domain* domain;
     hazard_pointer hp_start;   // scratch for finding the start: a section head being checked or installed
@@ -73,7 +78,10 @@ struct map_cursor {
     step_result begin_at(node* w) noexcept {
         // Acquire: w's successor was initialised before the release CAS that
         // linked it, and this load is how we come to read it.
-        const link l = w->next.load(mo_acquire);
+        return begin_at(w, w->next.load(mo_acquire));
+    }
+    // The same with w->next already read (acquire) after w was protected.
+    step_result begin_at(node* w, link l) noexcept {
         if (is_frozen(l)) {
             return step_result::restart;  // a shrink took w: look it up again
         }
@@ -88,7 +96,7 @@ struct map_cursor {
     step_result enter() noexcept {
         for (;;) {
             node* n = target<Types>(anchor_link);
-            hp_cur.reset_protection(n);  // publish, then re-read (reader fence inside)
+            hazard_domain_access::publish(hp_cur, n);  // then re-read (reader fence inside)
             const link now = anchor->next.load(mo_acquire);
             if (now == anchor_link) {
                 cur = n;
@@ -110,7 +118,7 @@ struct map_cursor {
     step_result advance() noexcept {
         node* n = target<Types>(cur_link);
         stall::at(stall::site::step);
-        hp_next.reset_protection(n);
+        hazard_domain_access::publish(hp_next, n);  // then re-read below
         if (!is_frozen(cur_link)) {
             // cur was live; if its next is unchanged it still is, so it is in
             // the list and n is its successor: n is protected.
@@ -183,7 +191,7 @@ struct map_cursor {
         std::size_t entries = is_head_order(first->order) ? 0 : 1;
         for (;;) {
             node* n = target<Types>(l);
-            hp_next.reset_protection(n);
+            hazard_domain_access::publish(hp_next, n);  // then re-read anchor->next
             const link now = anchor->next.load(mo_acquire);
             if (now != anchor_link) {
                 if (is_frozen(now)) {
@@ -275,6 +283,16 @@ struct map_cursor {
     link insert_prev_link() const noexcept { return boundary_saved ? prev_link : anchor_link; }
     node* insert_succ() const noexcept { return boundary_saved ? succ : cur; }
     bool insert_direct() const noexcept { return boundary_saved ? direct : !in_run; }
+
+private:
+    using slot = atomic<const void*>*;
+    void adopt(slot start, slot anchor_slot, slot cur_slot, slot next_slot, slot first_slot) noexcept {
+        hazard_domain_access::adopt_into(hp_start, start);
+        hazard_domain_access::adopt_into(hp_anchor, anchor_slot);
+        hazard_domain_access::adopt_into(hp_cur, cur_slot);
+        hazard_domain_access::adopt_into(hp_next, next_slot);
+        hazard_domain_access::adopt_into(hp_first, first_slot);
+    }
 };
 
 }  // namespace detail

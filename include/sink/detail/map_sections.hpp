@@ -84,9 +84,10 @@ unsigned map_core<Key, T, Hash, KeyEqual, Allocator>::current_width() const noex
 // Positions c at a live node whose order is at most `order`: the head of
 // the key's section when it is in the list (installing it if no one has),
 // else the nearest usable head of a parent section, else the start
-// sentinel. cur is then its successor.
+// sentinel. cur is then its successor. (find_start, inline in map_core.hpp,
+// tries the key's own head first and comes here when it cannot use it.)
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start(cursor& c, std::uint64_t order) const {
+void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start_general(cursor& c, std::uint64_t order) const {
     for (;;) {
         // Acquire: the segments up to this width were published before it.
         const unsigned width = shape_width(shape_.load(mo_acquire));
@@ -104,7 +105,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start(cursor& c, std::uin
                 }
                 if (is_usable_head_link(l)) {
                     c.hp_anchor.swap(c.hp_start);
-                    if (c.begin_at(h) == step_result::ok) {
+                    if (c.begin_at(h, l) == step_result::ok) {
                         return;
                     }
                     break;  // frozen since: a shrink took it; look again
@@ -139,7 +140,7 @@ auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& h
             return nullptr;
         }
         node* h = &seg->head(place.index);
-        hp.reset_protection(h);  // publish, then re-read (reader fence inside)
+        hazard_domain_access::publish(hp, h);  // then re-read (reader fence inside)
         segment* now = segments_[place.level].load(mo_acquire);
         if (now == seg) {
             return h;
