@@ -97,4 +97,41 @@ TEST(MapCursorSlots, AnIteratorsSlotIsNotTakenByTheNextWalkOnTheDefaultDomain) {
     an_iterators_slot_is_not_taken_by_the_next_walk(sink::hazard_pointer_default_domain());
 }
 
+// The inline take (hazard_domain_access::try_take_cursor_slots) checks all
+// five slots: an iterator or handle keeps whichever slot its walk ended
+// with (the walk swaps them around), so any one still owned must keep the
+// next walk off the five, and once it is given back the five are taken again.
+TEST(MapCursorSlots, AnyOneOwnedCursorSlotKeepsTheNextWalkOffAllFive) {
+    using access = sink::detail::hazard_domain_access;
+    constexpr std::size_t n = sink::detail::cursor_slots_per_record;
+    hazard_pointer_domain& domain = sink::hazard_pointer_default_domain();
+    std::thread([&] {
+        // A walk binds the thread's default-domain record and gives its
+        // cursor slots back.
+        concurrent_map<int, int> m;
+        m.store(1, 1);
+        EXPECT_EQ(m.load(1), 1);
+        auto* const block = access::try_take_cursor_slots(domain);
+        ASSERT_NE(block, nullptr) << "the slots of a finished walk are not free";
+        for (std::size_t kept = 0; kept < n; ++kept) {
+            std::array<hazard_pointer, n> owners;
+            for (std::size_t i = 0; i < n; ++i) {
+                access::adopt_into(owners[i], block + i);
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i != kept) {
+                    owners[i] = hazard_pointer();  // given back
+                }
+            }
+            EXPECT_EQ(access::try_take_cursor_slots(domain), nullptr) << "cursor slot " << kept << " is still owned";
+            owners[kept] = hazard_pointer();
+            EXPECT_EQ(access::try_take_cursor_slots(domain), block) << "all five are free again";
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            hazard_pointer given_back;
+            access::adopt_into(given_back, block + i);
+        }
+    }).join();
+}
+
 }  // namespace

@@ -143,7 +143,7 @@ struct alignas(cache_line_size) hazard_record {
 // share this thread-local while each has its own default domain, so a
 // reader checks `domain` first. Inline and constant-initialised, so that a
 // map walk's hazard pointers are found without a call in an executable
-// (hazard_domain_access::acquire_cursor_slots; position-independent code
+// (hazard_domain_access::try_take_cursor_slots; position-independent code
 // reaches a thread-local through __tls_get_addr). Under Relacy the
 // simulated threads share one OS thread: bindings live in the domain.
 inline constinit thread_local hazard_record* this_thread_default_record = nullptr;
