@@ -43,7 +43,7 @@ using sink_relacy::explore;
 using sink_relacy::model_allocator;
 
 using pool_type = d::node_pool<model_allocator<std::byte>>;
-constexpr std::array<d::pool_class_spec, d::pool_class_count> classes{{{1500, 8}, {0, 8}, {0, 8}}};
+constexpr std::array<d::pool_class_spec, d::pool_class_count> classes{{{1500, 8}, {0, 8}}};
 
 struct payload {
     explicit payload(int v) : value(v) {}

@@ -80,7 +80,7 @@ struct arena_allocator {
 };
 
 constexpr std::array<pool_class_spec, sink::detail::pool_class_count> classes{
-    {{32, 8}, {40, 8}, {24, 8}}};
+    {{32, 8}, {40, 8}}};
 
 using arena_pool = node_pool<arena_allocator<std::byte>>;
 
@@ -101,7 +101,7 @@ TEST(NodePool, SlotsAreDistinctAlignedAndInsideTheirBlock) {
     auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
     std::set<std::uintptr_t> seen;
     std::vector<void*> slots;
-    for (unsigned cls = 0; cls < 3; ++cls) {
+    for (unsigned cls = 0; cls < sink::detail::pool_class_count; ++cls) {
         for (int i = 0; i < 2000; ++i) {
             void* s = pool->allocate(cls);
             const auto a = reinterpret_cast<std::uintptr_t>(s);
@@ -269,7 +269,7 @@ TEST(NodePool, AClosedPoolIsDestroyedByItsLastFree) {
     auto* pool = arena_pool::create(arena_allocator<std::byte>(&ar), classes);
     std::vector<void*> slots;
     for (int i = 0; i < 1000; ++i) {
-        slots.push_back(pool->allocate(i % 3));
+        slots.push_back(pool->allocate(i % sink::detail::pool_class_count));
     }
     pool->close();
     EXPECT_GT(ar.live_allocations.load(), 1);
@@ -352,7 +352,7 @@ void exchange_slots(Pool* pool, unsigned threads, int rounds) {
         ts.emplace_back([&, t] {
             std::mt19937 rng(t + 1);
             for (int r = 0; r < rounds; ++r) {
-                const unsigned cls = rng() % 3;
+                const unsigned cls = rng() % sink::detail::pool_class_count;
                 const std::uint32_t size = pool->slot_size(cls);
                 void* s = pool->allocate(cls);
                 const std::uint64_t m = (std::uint64_t{t} << 48) | static_cast<std::uint64_t>(r);
@@ -427,7 +427,7 @@ TEST(NodePool, EverythingGoesBackToAPmrResource) {
     exchange_slots<pmr_pool, std::pmr::polymorphic_allocator<std::byte>>(pool, 3, 5000);
     std::vector<void*> left;
     for (int i = 0; i < 500; ++i) {
-        left.push_back(pool->allocate(i % 3));
+        left.push_back(pool->allocate(i % sink::detail::pool_class_count));
     }
     pool->close();
     EXPECT_GT(resource.live.load(), 0);

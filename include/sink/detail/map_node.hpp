@@ -197,8 +197,6 @@ struct map_types {
     template <class Node>
     static constexpr bool in_slot = alignof(Node) <= pool_max_align &&
                                     (sizeof(Node) <= pool_max_slot_size || is_model_checked);
-    // The third class is unused (it was the waypoints'; section heads live
-    // in segments, map_heads.hpp).
     static constexpr unsigned entry_class = 0, stamped_entry_class = 1;
     template <class Node>
     static constexpr pool_class_spec class_spec() noexcept {
@@ -209,7 +207,7 @@ struct map_types {
         }
     }
     static constexpr std::array<pool_class_spec, pool_class_count> pool_classes{
-        {class_spec<entry>(), class_spec<stamped_entry>(), pool_class_spec{0, 8}}};
+        {class_spec<entry>(), class_spec<stamped_entry>()}};
     using pool_type = node_pool<Allocator>;
 
     // The map's pool, or nullptr when there is none. Holds a copy of `a`.

@@ -75,7 +75,7 @@ SINK_BEGIN_NAMESPACE
 namespace detail {
 
 inline constexpr std::size_t pool_frame_size = 4096;
-inline constexpr unsigned pool_class_count = 3;
+inline constexpr unsigned pool_class_count = 2;  // entries, stamped entries
 
 class node_pool_base;
 
