@@ -11,7 +11,6 @@
 // anchor->next still points at its first node.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
