@@ -3,7 +3,8 @@
 //
 //   sink-bench [--suite=default|full|smoke] [--out=DIR] [--maps=id,...]
 //              [--workloads=W1,...] [--threads=1,2,...] [--repetitions=N]
-//              [--calls=N] [Google Benchmark flags]
+//              [--calls=N] [--sink-grow=N] [Google Benchmark flags]
+// --sink-grow sets sink's grow_on_insert_count (section length) for the run.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -144,6 +145,8 @@ int main(int argc, char** argv) {
             sel.repetitions = std::stoi(*v), reps_given = true;
         } else if (auto v = value("--calls")) {
             budget().steady_calls = std::stoull(*v), calls_given = true;
+        } else if (auto v = value("--sink-grow")) {
+            sink_map_options().grow_on_insert_count = std::stoull(*v);
         } else {
             rest.push_back(argv[i]);
         }

@@ -11,6 +11,14 @@
 
 namespace sink_bench {
 
+// The options every sink map of a run is made with: the defaults, unless
+// sink-bench is given --sink-grow=N (grow_on_insert_count, to measure a
+// section length against the peers in one run).
+inline sink::concurrent_map_options& sink_map_options() {
+    static sink::concurrent_map_options options;
+    return options;
+}
+
 template <class Key>
 class sink_map {
 public:
@@ -22,7 +30,7 @@ public:
 
     // The map grows by itself; reserving would hide the cost of growth that
     // the split-ordered lists pay too.
-    explicit sink_map(std::size_t /*expected_entries*/) {}
+    explicit sink_map(std::size_t /*expected_entries*/) : map_(sink_map_options()) {}
 
     template <class K>
     bool find(const K& key, std::uint64_t& value) const {
