@@ -582,8 +582,10 @@ struct hazard_domain_access {
     // adopted by a hazard_pointer at once (adopt_into). Two ways:
     // try_take_cursor_slots, inline, gives the calling thread's five cursor
     // slots when they are all free (no scan for free slots: docs/performance.md,
-    // lever 8), else nullptr; acquire_cursor_slots then gives general slots,
-    // as make_hazard_pointers. Each slot then belongs to an ordinary
+    // lever 8), else nullptr; acquire_cursor_slots, out of line, serves the
+    // rest (other domains, a thread whose hint is not set yet): the cursor
+    // slots when all are free, else general slots as make_hazard_pointers
+    // gives them. Each slot then belongs to an ordinary
     // hazard_pointer: it may be moved out (an iterator keeps the slot its walk
     // found the entry with) and given back from any thread; the cursor slots
     // are taken again only once all five are free.
