@@ -17,6 +17,14 @@ else()
   set(SINK_TEST_LABEL unit)
 endif()
 
+# x86-64 has cmpxchg16b on every CPU since 2008 (it is in x86-64-v2), but
+# compilers emit it only with -mcx16.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  set(SINK_CX16_FLAG -mcx16)
+else()
+  set(SINK_CX16_FLAG "")
+endif()
+
 # sink_add_library(<target> ATOMICS std|boost [DEFINITIONS def ...])
 # The compiled part of sink, for one atomics backend. The backend is a public
 # compile definition and part of the ABI namespace, so a program cannot mix
@@ -33,6 +41,12 @@ function(sink_add_library target)
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_compile_features(${target} PUBLIC cxx_std_20)
+  # The double-width CAS that keeps word-sized values in place
+  # (sink/detail/link_cell.hpp). Public: it changes those maps' layout, and
+  # the ABI namespace says which one a program was built with.
+  if(SINK_CX16_FLAG)
+    target_compile_options(${target} PUBLIC ${SINK_CX16_FLAG})
+  endif()
   set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF POSITION_INDEPENDENT_CODE ON)
   find_package(Threads REQUIRED)
   # A static library carries its private link items into its exported

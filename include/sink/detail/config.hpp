@@ -8,7 +8,10 @@
 //
 // Every sink entity lives in an inline namespace named after the backend, so
 // that linking objects built with two different backends fails at link time
-// instead of silently breaking the one-definition rule.
+// instead of silently breaking the one-definition rule. The same holds for
+// the double-width CAS (-mcx16 on x86-64; sink::sink in CMake and sink.pc
+// ask for it): with it, maps of word-sized values keep them in place
+// (detail/link_cell.hpp), which changes their entries' layout.
 #pragma once
 
 #if defined(_MSVC_LANG) ? _MSVC_LANG < 202002L : __cplusplus < 202002L
@@ -22,12 +25,20 @@
 #if defined(SINK_ATOMICS_RELACY)
 #define SINK_ABI_TAG abi_relacy
 #elif defined(SINK_ATOMICS_BOOST)
+#if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+#define SINK_ABI_TAG abi_boost_cx16
+#else
 #define SINK_ABI_TAG abi_boost
+#endif
 #else
 #ifndef SINK_ATOMICS_STD
 #define SINK_ATOMICS_STD 1
 #endif
+#if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+#define SINK_ABI_TAG abi_std_cx16
+#else
 #define SINK_ABI_TAG abi_std
+#endif
 #endif
 
 #define SINK_BEGIN_NAMESPACE \
