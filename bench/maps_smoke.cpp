@@ -1,7 +1,9 @@
 // Smoke test of the benchmark's map adapters: for every map of all_maps and
 // both key types, the adapter's semantics on one thread, then (for concurrent
 // maps) two threads doing a deterministic mix on disjoint key ranges while
-// reading each other's range, and an exact check of the final contents.
+// reading each other's range, and an exact check of the final contents;
+// last, two threads incrementing the same few keys, none of which may lose
+// an increment.
 // It checks the adapters, not the maps: no timing, small sizes.
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <string_view>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "maps/all_maps.hpp"
 
@@ -104,6 +107,12 @@ void single_thread(report& r) {
     expect_value(r, map, k0, 0, 10);
     upsert(map, k0, 12);  // replaces
     expect_value(r, map, k0, 0, 12);
+    if constexpr (atomic_increment_of<Map>()) {
+        r.expect(map.increment(k0), "increment: present key not found", 0);
+        expect_value(r, map, k0, 0, 13);
+        r.expect(!map.increment(k1), "increment: absent key found", 1);
+        expect_absent(r, map, k1, 1);  // and not inserted
+    }
     upsert(map, k1, 13);  // inserts
     expect_value(r, map, k1, 1, 13);
     r.expect(map.size() == 2, "size after two keys", 2);
@@ -217,11 +226,45 @@ void two_threads(report& r) {
     r.expect(map.size() == expected_size, "size after the two-thread phase", expected_size);
 }
 
+// Two threads increment the same few keys, so they meet on each key all
+// the time: an increment that is not atomic loses some of the other's.
+template <template <class> class M, class Key>
+void contended_increments(report& r) {
+    using Map = M<Key>;
+    constexpr std::uint64_t counters = 4;
+    constexpr std::uint64_t per_thread = 20000;  // a multiple of counters
+    Map map(expected_entries);
+    [[maybe_unused]] typename Map::thread_scope scope;  // sink_map's is an empty aggregate
+    std::vector<Key> keys;
+    for (std::uint64_t i = 0; i < counters; ++i) {
+        keys.push_back(make_key<Key>(i));
+        r.expect(map.insert(keys.back(), value_a(i)), "insert: absent key not inserted", i);
+    }
+    {
+        std::latch start(2);
+        report r0{r.map, r.key}, r1{r.map, r.key};
+        auto work = [&](report& mine) {
+            [[maybe_unused]] typename Map::thread_scope own_scope;
+            start.arrive_and_wait();
+            for (std::uint64_t n = 0; n < per_thread; ++n)
+                mine.expect(map.increment(keys[n % counters]), "increment: present key not found", n % counters);
+        };
+        std::thread t0([&] { work(r0); });
+        std::thread t1([&] { work(r1); });
+        t0.join();
+        t1.join();
+        r.failures += r0.failures + r1.failures;
+    }
+    for (std::uint64_t i = 0; i < counters; ++i)
+        expect_value(r, map, keys[i], i, value_a(i) + 2 * per_thread / counters);
+}
+
 template <template <class> class M, class Key>
 int check(std::string_view name) {
     report r{name, key_name<Key>};
     single_thread<M, Key>(r);
     if constexpr (M<Key>::concurrent) two_threads<M, Key>(r);
+    if constexpr (M<Key>::concurrent && atomic_increment_of<M<Key>>()) contended_increments<M, Key>(r);
     return r.failures;
 }
 
@@ -234,9 +277,10 @@ int check_map() {
     if constexpr (string_keys_supported<M>) string_failures = check<M, std::string>(name);
 
     const auto verdict = [](int failures) { return failures == 0 ? "ok" : "FAILED"; };
-    std::printf("%-40.*s uint64 %-6s string %-6s [%s%s%s]\n", static_cast<int>(name.size()), name.data(),
+    std::printf("%-40.*s uint64 %-6s string %-6s [%s%s%s%s]\n", static_cast<int>(name.size()), name.data(),
                 verdict(uint64_failures), string_keys_supported<M> ? verdict(string_failures) : "n/a",
                 U::concurrent ? "1 + 2 threads" : "1 thread only", U::thread_safe_erase ? ", erase" : ", no erase",
+                atomic_increment_of<U>() ? ", increment" : ", no increment",
                 U::heterogeneous ? ", string_view lookup" : "");
     return uint64_failures + string_failures;
 }

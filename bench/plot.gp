@@ -15,7 +15,7 @@ set grid ytics
 set logscale x 2
 set xlabel "threads (2 cores: 4 and 8 are oversubscribed)"
 set ylabel "million operations per second (median)"
-do for [w in "R W1 W2 W3 W4 W5 W6 W7a W7b"] {
+do for [w in "R W1 W2 W3 W4 W5 W6 W7a W7b W8"] {
     file = sprintf("%s/throughput-%s.dat", results, w)
     if (system(sprintf("test -f '%s' && echo yes", file)) eq "yes") {
         columns = int(system(sprintf("head -1 '%s' | awk -F'\t' '{print NF}'", file)))

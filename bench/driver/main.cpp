@@ -52,6 +52,7 @@ void register_one(const workload& w, const selection& sel) {
     using Map = Adapter<Key>;
     if (w.erases() && !Map::thread_safe_erase) return;
     if (w.upsert_pct > 0 && !atomic_upsert_of<Map>()) return;
+    if (w.increment_pct > 0 && !atomic_increment_of<Map>()) return;
     const std::string name = std::string(w.id) + "/" + map_id(Map::name);
     benchmark::internal::Benchmark* b = nullptr;
     switch (w.shape) {

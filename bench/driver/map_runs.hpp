@@ -81,9 +81,12 @@ struct run_state {
     void* map = nullptr;
     std::atomic<std::size_t> next_chunk{0};
     std::atomic<int> erasers_running{0};
-    // Inserts (W3) or erases (W5) that succeeded, summed before the end
-    // barrier (relaxed: the barrier orders them before thread 0's check).
+    // Inserts (W3), erases (W5) or calls of a steady run that succeeded,
+    // summed before the end barrier (relaxed: the barrier orders them before
+    // thread 0's check).
     std::atomic<std::size_t> succeeded{0};
+    // W8: the prefilled keys' values summed before the run.
+    std::uint64_t value_sum = 0;
     std::optional<std::barrier<>> end;
     std::size_t run_serial = 0;
     latency_histogram latency[max_threads];
@@ -131,8 +134,8 @@ Map& prepared_map::get(const workload& w) {
         owner_ = std::move(owner);
         pristine_ = true;
     }
-    // Any workload but a read-only one changes the map.
-    if (!w.read_only()) pristine_ = false;
+    // Any workload but finds and increments changes the keys.
+    if (!w.keeps_keys()) pristine_ = false;
     return *static_cast<Map*>(holder_.get());
 }
 
@@ -155,11 +158,25 @@ inline bool apply(Map& map, const key_table& table, encoded_op op) {
         case op_kind::insert: return map.insert(keys<Key>::owned(table, k), k);
         case op_kind::erase: return map.erase(keys<Key>::owned(table, k));
         case op_kind::upsert: map.upsert(keys<Key>::owned(table, k), k); return true;
+        case op_kind::increment: return map.increment(keys<Key>::owned(table, k));
     }
     return false;
 }
 
 const std::vector<encoded_op>& stream_of(const workload& w, std::size_t length);
+
+// The values of the prefilled keys, summed (wrapping, as the sum it is
+// compared with does).
+template <class Map, class Key>
+std::uint64_t prefilled_value_sum(const Map& map, const workload& w, const key_table& table) {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < w.prefill; ++i) {
+        std::uint64_t value = 0;
+        map.find(keys<Key>::template lookup<Map>(table, 2 * i), value);
+        sum += value;
+    }
+    return sum;
+}
 
 // Thread 0 before the start barrier: the map, the stream, a fresh counter.
 template <class Map, class Key>
@@ -168,7 +185,9 @@ void prepare_run(benchmark::State& state, const workload& w, bool replays_stream
     s.w = &w;
     s.table = &key_table::of(w);
     s.stream = replays_stream ? &stream_of(w, stream_length) : nullptr;
-    s.map = &prepared().get<Map, Key>(w);
+    Map& map = prepared().get<Map, Key>(w);
+    s.map = &map;
+    if (w.increments_only()) s.value_sum = prefilled_value_sum<Map, Key>(map, w, *s.table);
     s.next_chunk.store(0, std::memory_order_relaxed);
     s.succeeded.store(0, std::memory_order_relaxed);
     s.end.emplace(state.threads());
@@ -190,6 +209,21 @@ inline void report_run(benchmark::State& state, std::size_t calls, std::uint64_t
     state.counters["p50_ns"] = all.percentile(0.50);
     state.counters["p99_ns"] = all.percentile(0.99);
     state.counters["p999_ns"] = all.percentile(0.999);
+}
+
+// W8, thread 0 after the end barrier: every increment found its key (all
+// are prefilled) and none was lost, so the values grew by exactly the
+// number of calls. An increment that is not atomic loses some as soon as
+// two threads meet on one of the hottest keys.
+template <class Map, class Key>
+void check_increments(benchmark::State& state, const workload& w, std::size_t calls) {
+    const run_state& s = shared_run();
+    const Map& map = *static_cast<const Map*>(s.map);
+    if (s.succeeded.load(std::memory_order_relaxed) != calls) {
+        state.SkipWithError("counter run: an increment missed its key (the map lacked a prefilled key)");
+    } else if (prefilled_value_sum<Map, Key>(map, w, *s.table) != s.value_sum + calls) {
+        state.SkipWithError("counter run lost increments");
+    }
 }
 
 // A steady workload: calls from the workload's stream until the run's
@@ -226,11 +260,15 @@ void steady_body(benchmark::State& state, const workload& w) {
                 }
             }
         }
+        s.succeeded.fetch_add(hits, std::memory_order_relaxed);
         s.end->arrive_and_wait();
         ended = now_ns();
     }
     benchmark::DoNotOptimize(hits);
-    if (state.thread_index() == 0) report_run(state, total, ended);
+    if (state.thread_index() == 0) {
+        report_run(state, total, ended);
+        if (w.increments_only()) check_increments<Map, Key>(state, w, total);
+    }
 }
 
 // W3: insert key_space distinct keys into a new, empty map.

@@ -42,6 +42,12 @@ public:
     }
     bool insert(const Key& key, std::uint64_t value) { return map_.try_emplace(key, value).second; }
     void upsert(const Key& key, std::uint64_t value) { map_.insert_or_assign(key, value); }
+    bool increment(const Key& key) {
+        auto it = map_.find(key);
+        if (it == map_.end()) return false;
+        ++it->second;
+        return true;
+    }
     bool erase(const Key& key) { return map_.erase(key) != 0; }
     std::size_t size() const { return map_.size(); }
 

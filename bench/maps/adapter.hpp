@@ -13,6 +13,9 @@
 //       bool insert(const Key&, std::uint64_t value);   // only if absent
 //       void upsert(const Key&, std::uint64_t value);   // insert or replace, atomically
 //                                                       // (atomic_upsert = false: none)
+//       bool increment(const Key&);                     // add 1 to a present key's value,
+//                                                       // atomically; false if absent
+//                                                       // (atomic_increment = false: none)
 //       bool erase(const Key&);
 //       std::size_t size() const;                       // quiescent only
 //       // Called by the driver around every benchmark thread's work.
@@ -84,6 +87,18 @@ template <class Map>
 constexpr bool atomic_upsert_of() {
     if constexpr (requires { Map::atomic_upsert; }) {
         return Map::atomic_upsert;
+    } else {
+        return true;
+    }
+}
+
+// Whether an adapter's increment adds 1 atomically: `static constexpr bool
+// atomic_increment = false;` opts out (the counter workload then skips that
+// map).
+template <class Map>
+constexpr bool atomic_increment_of() {
+    if constexpr (requires { Map::atomic_increment; }) {
+        return Map::atomic_increment;
     } else {
         return true;
     }

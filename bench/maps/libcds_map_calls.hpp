@@ -36,6 +36,14 @@ public:
         }
     }
 
+    // libcds lets the find functor change item.second but does not
+    // serialise functors on one item, so the add is atomic_value's own.
+    // update(key, functor, false) would do the same after building a
+    // throw-away key and value pair on every call.
+    bool increment(const Key& key) {
+        return map_.find(key, [](auto& item) { item.second.increment(); });
+    }
+
     bool erase(const Key& key) { return map_.erase(key); }
     std::size_t size() const { return map_.size(); }
 

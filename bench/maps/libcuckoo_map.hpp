@@ -38,6 +38,10 @@ public:
     }
     bool insert(const Key& key, std::uint64_t value) { return map_.insert(key, value); }
     void upsert(const Key& key, std::uint64_t value) { map_.insert_or_assign(key, value); }
+    // update_fn runs the functor under the key's bucket locks.
+    bool increment(const Key& key) {
+        return map_.update_fn(key, [](std::uint64_t& v) { ++v; });
+    }
     bool erase(const Key& key) { return map_.erase(key); }
     std::size_t size() const { return map_.size(); }
 

@@ -45,6 +45,13 @@ public:
         std::unique_lock lock(mutex_);
         map_.insert_or_assign(key, value);
     }
+    bool increment(const Key& key) {
+        std::unique_lock lock(mutex_);
+        auto it = map_.find(key);
+        if (it == map_.end()) return false;
+        ++it->second;
+        return true;
+    }
     bool erase(const Key& key) {
         std::unique_lock lock(mutex_);
         return map_.erase(key) != 0;

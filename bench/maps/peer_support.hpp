@@ -12,9 +12,10 @@ namespace sink_bench {
 // concurrent_unordered_map, xenium vyukov_hash_map). Their functor or
 // iterator APIs hand out a reference to a value that other threads read at
 // the same time, so a plain uint64_t written there would be a data race: an
-// upsert stores with release, a find loads with acquire. A copy is only ever
-// made of a value no other thread sees yet (node construction), hence the
-// relaxed loads in the copy operations.
+// upsert stores with release, a find loads with acquire, and an increment
+// is one read-modify-write that does both. A copy is only ever made of a
+// value no other thread sees yet (node construction), hence the relaxed
+// loads in the copy operations.
 class atomic_value {
 public:
     atomic_value() noexcept = default;
@@ -27,6 +28,7 @@ public:
 
     std::uint64_t load() const noexcept { return value_.load(std::memory_order_acquire); }
     void store(std::uint64_t value) noexcept { value_.store(value, std::memory_order_release); }
+    void increment() noexcept { value_.fetch_add(1, std::memory_order_acq_rel); }
 
 private:
     std::atomic<std::uint64_t> value_{0};

@@ -42,6 +42,11 @@ public:
     }
     bool insert(const Key& key, std::uint64_t value) { return !map_.load_or_store(key, value).second; }
     void upsert(const Key& key, std::uint64_t value) { map_.store(key, value); }
+    // update applies the function to the value it replaces, retrying if
+    // another write came between: no increment is lost.
+    bool increment(const Key& key) {
+        return map_.update(key, [](std::uint64_t v) { return v + 1; }).has_value();
+    }
     bool erase(const Key& key) { return map_.erase(key); }
     std::size_t size() const { return map_.size(); }
 

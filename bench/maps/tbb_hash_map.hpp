@@ -50,6 +50,15 @@ public:
         item->second = value;
     }
 
+    // An accessor holds the item's write lock, so ++ under it is atomic
+    // against every other accessor.
+    bool increment(const Key& key) {
+        typename map_type::accessor item;
+        if (!map_.find(item, key)) return false;
+        ++item->second;
+        return true;
+    }
+
     bool erase(const Key& key) { return map_.erase(key); }
     std::size_t size() const { return map_.size(); }
 

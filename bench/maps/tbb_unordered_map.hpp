@@ -69,6 +69,15 @@ public:
         if (!inserted) it->second.store(value);
     }
 
+    // The value is an atomic_value and its node is never removed while
+    // threads run (no erase), so the add into the found node is atomic.
+    bool increment(const Key& key) {
+        auto it = map_.find(key);
+        if (it == map_.end()) return false;
+        it->second.increment();
+        return true;
+    }
+
     // Not thread-safe in TBB (unsafe_erase), and thread_safe_erase = false
     // tells the driver never to call it: fail loudly if it ever does.
     bool erase(const Key& /*key*/) {

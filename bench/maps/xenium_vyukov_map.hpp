@@ -29,7 +29,7 @@ class xenium_vyukov_map {
 public:
     static constexpr std::string_view name = "xenium vyukov_hash_map";
     static constexpr std::string_view note =
-        "epoch-based reclamation; no atomic replace of a value (u64), no safe erase with string keys";
+        "epoch-based reclamation; no atomic replace or increment of a value (u64), no safe erase with string keys";
     static constexpr bool concurrent = true;
     // xenium 0.0.2's erase(key) reclaims the accessor of the erased node even
     // when the key was absent and there is none: a null dereference whenever
@@ -42,6 +42,9 @@ public:
     // skips the workloads that replace (W7b). With nodes, a value is an
     // atomic_value that an accessor points at (see upsert).
     static constexpr bool atomic_upsert = !in_bucket;
+    // Nor an atomic increment for the same reason: the driver skips the
+    // counter workload (W8). A value in a node is incremented in place.
+    static constexpr bool atomic_increment = !in_bucket;
     // try_get_value takes const key_type&; keys are compared with ==.
     static constexpr bool heterogeneous = false;
 
@@ -83,6 +86,18 @@ public:
         } else {
             auto [item, inserted] = map_.get_or_emplace(key, value);
             if (!inserted) item->store(value);
+        }
+    }
+
+    bool increment(const Key& key) {
+        if constexpr (in_bucket) {
+            std::fputs("xenium_vyukov_map::increment: unsupported for u64 values (no atomic update)\n", stderr);
+            std::abort();
+        } else {
+            typename map_type::accessor item;  // a guard on the value's node
+            if (!map_.try_get_value(key, item)) return false;
+            item->increment();
+            return true;
         }
     }
 

@@ -39,7 +39,7 @@ namespace {
 using map_type = sink::concurrent_map<std::uint64_t, std::uint64_t, sink_bench::key_hash, sink_bench::key_equal>;
 
 int usage() {
-    std::fprintf(stderr, "usage: sink-bench-profile R|W1|W2|W4|W7a|W7b|W3 [--divisor=N] [--calls=N] [--grow=N] [--seed=N] [--warm] [--latency]\n");
+    std::fprintf(stderr, "usage: sink-bench-profile R|W1|W2|W4|W7a|W7b|W8|W3 [--divisor=N] [--calls=N] [--grow=N] [--seed=N] [--warm] [--latency]\n");
     return 2;
 }
 
@@ -90,6 +90,9 @@ int main(int argc, char** argv) {
             case sink_bench::op_kind::insert: hits += map.load_or_store(k, k).second ? 0 : 1; break;
             case sink_bench::op_kind::erase: hits += map.erase(k); break;
             case sink_bench::op_kind::upsert: map.store(k, k); break;
+            case sink_bench::op_kind::increment:
+                hits += map.update(k, [](std::uint64_t v) { return v + 1; }).has_value();
+                break;
         }
     };
     if (latency) {
