@@ -111,6 +111,20 @@ class concurrent_map {
     using types = typename core::types;
     using entry = typename types::entry;
     using decision = typename core::decision;
+    using live_entry = typename core::live_entry;
+    static constexpr bool values_in_place = types::values_in_place;
+
+    // Whether `v` is the value `live` was decided on: always, when each value
+    // has its own node (the node is the version); its word, when in place.
+    static bool same_value(const live_entry& live, const T& v) noexcept {
+        if constexpr (values_in_place) {
+            return live.word == types::word_of(v);
+        } else {
+            (void)live;
+            (void)v;
+            return true;
+        }
+    }
 
     static constexpr bool transparent = requires {
         typename Hash::is_transparent;
@@ -654,7 +668,7 @@ public:
     template <class F>
         requires std::invocable<F&, const Key&, const T&>
     void range(F&& f) const {
-        core_.for_each([&f](const value_type& kv) {
+        core_.for_each([&f](const entry*, const value_type& kv) {
             if constexpr (std::is_void_v<std::invoke_result_t<F&, const Key&, const T&>>) {
                 std::invoke(f, kv.first, kv.second);
                 return true;
@@ -672,7 +686,7 @@ public:
         requires std::invocable<F&, const value_type&>
     size_type visit_all(F&& f) const {
         size_type visited = 0;
-        core_.for_each([&](const value_type& kv) {
+        core_.for_each([&](const entry*, const value_type& kv) {
             std::invoke(f, kv);
             ++visited;
             return true;
@@ -697,18 +711,20 @@ public:
         requires std::predicate<Pred&, const value_type&>
     size_type erase_if(Pred&& pred) {
         size_type erased = 0;
-        core_.for_each([&](const value_type& kv) {
+        core_.for_each([&](const entry* e, const value_type& kv) {
             if (!std::invoke(pred, kv)) {
                 return true;
             }
-            // The walk's hazard pointer keeps kv's node alive for this whole
-            // call, so no other node can appear at its address: comparing
-            // addresses asks "is this still that version?" without ABA.
+            // The walk's hazard pointer keeps e alive for this whole call, so
+            // no other node can appear at its address: comparing addresses
+            // asks "is this still that version?" without ABA. With values in
+            // place the version is the entry and the value's word: the erase
+            // expects that word.
             const Key& k = kv.first;
             if (core_.write(
                     k, core_.order_of(k),
-                    [&kv](entry* live) {
-                        return live != nullptr && &live->value == &kv ? decision::erase : decision::keep;
+                    [e, &kv](const live_entry& live) {
+                        return live && live.e == e && same_value(live, kv.second) ? decision::erase : decision::keep;
                     },
                     [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase) {
                 ++erased;
@@ -794,13 +810,14 @@ public:
         handle() noexcept = default;
         /// Takes over `other`'s entry and protection; `other` becomes empty.
         handle(handle&& other) noexcept
-            : hp_(std::move(other.hp_)), entry_(std::exchange(other.entry_, nullptr)) {}
+            : hp_(std::move(other.hp_)), entry_(std::exchange(other.entry_, nullptr)), value_(other.value_) {}
         /// Lets go of this handle's entry and takes over `other`'s; `other`
         /// becomes empty.
         handle& operator=(handle&& other) noexcept {
             if (this != &other) {
                 hp_ = std::move(other.hp_);
                 entry_ = std::exchange(other.entry_, nullptr);
+                value_ = other.value_;
             }
             return *this;
         }
@@ -808,13 +825,19 @@ public:
         /// Whether the handle holds an entry (the key was found).
         explicit operator bool() const noexcept { return entry_ != nullptr; }
         /// The value.
-        const T& operator*() const noexcept { return entry_->value.second; }
+        const T& operator*() const noexcept { return value(); }
         /// The value's members.
-        const T* operator->() const noexcept { return &entry_->value.second; }
+        const T* operator->() const noexcept { return &value(); }
         /// The key.
-        const Key& key() const noexcept { return entry_->value.first; }
+        const Key& key() const noexcept { return types::key_of(entry_); }
         /// The value (the same as `*h`).
-        const T& value() const noexcept { return entry_->value.second; }
+        const T& value() const noexcept {
+            if constexpr (values_in_place) {
+                return value_;
+            } else {
+                return entry_->value.second;
+            }
+        }
         /// Lets go of the entry (it may then be freed); the handle becomes empty.
         void reset() noexcept {
             hp_ = hazard_pointer();
@@ -823,9 +846,13 @@ public:
 
     private:
         friend class concurrent_map;
+        struct no_copy {};
         handle(hazard_pointer hp, const entry* e) noexcept : hp_(std::move(hp)), entry_(e) {}
+        handle(hazard_pointer hp, const entry* e, const T& v) noexcept : hp_(std::move(hp)), entry_(e), value_(v) {}
         hazard_pointer hp_;
         const entry* entry_ = nullptr;
+        // With values in place, the value as find read it (its LP).
+        [[no_unique_address]] std::conditional_t<values_in_place, T, no_copy> value_{};
     };
 
     // ---- iterator ----------------------------------------------------------------------
@@ -849,8 +876,8 @@ public:
         const_iterator() noexcept = default;
         /// Points at the same entry, sharing `other`'s protection. Wait-free;
         /// nothrow.
-        const_iterator(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff)
-            : core_(other.core_), hp_(other.hp_), entry_(other.entry_), pos_(other.pos_) {
+        const_iterator(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff && copy_is_nothrow)
+            : core_(other.core_), hp_(other.hp_), entry_(other.entry_), pos_(other.pos_), copy_(other.copy_) {
             if constexpr (detail::fault::unvalidated_handoff) {
                 if (entry_ != nullptr) {  // the fault: a slot of its own, published without validation
                     hazard_pointer own = make_hazard_pointer(core_->domain());
@@ -860,32 +887,43 @@ public:
             }
         }
         /// Takes over `other`'s position and protection; `other` becomes the
-        /// end iterator (it no longer protects anything). Nothrow.
-        const_iterator(const_iterator&& other) noexcept
+        /// end iterator (it no longer protects anything). Nothrow, unless
+        /// values are in place and copying the key may throw (the iterator
+        /// holds a copy of the key and value then).
+        const_iterator(const_iterator&& other) noexcept(copy_is_nothrow)
             : core_(other.core_),
               hp_(std::move(other.hp_)),
               entry_(std::exchange(other.entry_, nullptr)),
-              pos_(other.pos_) {}
+              pos_(other.pos_),
+              copy_(std::move(other.copy_)) {}
         /// As the copy constructor. Nothrow.
-        const_iterator& operator=(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff) {
+        const_iterator& operator=(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff &&
+                                                                        copy_is_nothrow) {
             *this = const_iterator(other);
             return *this;
         }
-        /// As the move constructor. Nothrow.
-        const_iterator& operator=(const_iterator&& other) noexcept {
+        /// As the move constructor.
+        const_iterator& operator=(const_iterator&& other) noexcept(copy_is_nothrow) {
             if (this != &other) {
                 core_ = other.core_;
                 hp_ = std::move(other.hp_);
                 entry_ = std::exchange(other.entry_, nullptr);
                 pos_ = other.pos_;
+                copy_ = std::move(other.copy_);
             }
             return *this;
         }
 
         /// The entry. Nothrow.
-        reference operator*() const noexcept { return entry_->value; }
+        reference operator*() const noexcept {
+            if constexpr (values_in_place) {
+                return *copy_.kv;
+            } else {
+                return entry_->value;
+            }
+        }
         /// The entry's members. Nothrow.
-        pointer operator->() const noexcept { return &entry_->value; }
+        pointer operator->() const noexcept { return &**this; }
 
         /// Moves to the next entry (or the end). Lock-free; throws the
         /// lookup's exceptions and std::bad_alloc (then the iterator is
@@ -938,12 +976,45 @@ public:
             }
             entry_ = static_cast<const entry*>(c.cur);
             pos_ = pos;
+            if constexpr (values_in_place) {
+                // The value as read after the walk showed the entry live.
+                copy_.kv.reset();
+                copy_.kv.emplace(types::key_of(entry_), types::load_value(entry_));
+            }
         }
+
+        // With values in place, what the iterator points at: a copy of the
+        // key and of the value as read when it reached the entry.
+        struct value_copy {
+            std::optional<value_type> kv;
+            value_copy() = default;
+            value_copy(const value_copy& other) {
+                if (other.kv) {
+                    kv.emplace(*other.kv);
+                }
+            }
+            value_copy(value_copy&& other) noexcept(std::is_nothrow_copy_constructible_v<Key>) : value_copy(other) {}
+            value_copy& operator=(const value_copy& other) {
+                if (this != &other) {
+                    kv.reset();
+                    if (other.kv) {
+                        kv.emplace(*other.kv);
+                    }
+                }
+                return *this;
+            }
+            value_copy& operator=(value_copy&& other) noexcept(std::is_nothrow_copy_constructible_v<Key>) {
+                return *this = other;
+            }
+        };
+        struct no_copy {};
+        static constexpr bool copy_is_nothrow = !values_in_place || std::is_nothrow_copy_constructible_v<Key>;
 
         const core* core_ = nullptr;
         detail::shared_protection hp_;
         const entry* entry_ = nullptr;
         typename core::position pos_{};
+        [[no_unique_address]] std::conditional_t<values_in_place, value_copy, no_copy> copy_{};
     };
 
 private:
@@ -973,7 +1044,7 @@ private:
     template <class K, class Make>
     bool insert_absent(const K& key, std::uint64_t order, Make&& make) {
         return core_.write(
-                   key, order, [](entry* live) { return live ? decision::keep : decision::insert; },
+                   key, order, [](const live_entry& live) { return live ? decision::keep : decision::insert; },
                    std::forward<Make>(make)) == decision::insert;
     }
 
@@ -989,9 +1060,17 @@ private:
     template <class L, class K, class M>
     bool insert_or_assign_impl(const L& lookup, K&& key, M&& value) {
         const std::uint64_t order = core_.order_of(lookup);
-        return core_.write(
-                   lookup, order, [](entry* live) { return live ? decision::replace : decision::insert; },
-                   [&](std::uint64_t kind) { return make(kind, std::forward<K>(key), std::forward<M>(value)); }) == decision::insert;
+        auto decide = [](const live_entry& live) { return live ? decision::replace : decision::insert; };
+        if constexpr (values_in_place) {
+            const T v(std::forward<M>(value));  // a word: made once, stored in place or in a new node
+            return core_.write(
+                       lookup, order, decide, [&](std::uint64_t kind) { return make(kind, std::forward<K>(key), v); },
+                       [&v] { return v; }) == decision::insert;
+        } else {
+            return core_.write(lookup, order, decide, [&](std::uint64_t kind) {
+                       return make(kind, std::forward<K>(key), std::forward<M>(value));
+                   }) == decision::insert;
+        }
     }
 
     template <class K>
@@ -1001,9 +1080,9 @@ private:
         const std::uint64_t order = core_.order_of(key);
         core_.write(
             key, order,
-            [&](entry* live) {
-                loaded = live != nullptr;
-                result.emplace(live ? live->value.second : value);
+            [&](const live_entry& live) {
+                loaded = static_cast<bool>(live);
+                result.emplace(live ? live.value() : value);
                 return live ? decision::keep : decision::insert;
             },
             [&](std::uint64_t kind) { return make(kind, key, value); });
@@ -1013,41 +1092,56 @@ private:
     template <class K, class V>
     std::optional<T> exchange_impl(const K& key, V&& value) {
         const std::uint64_t order = core_.order_of(key);
-        return write_returning_previous(key, order, decision::insert, decision::replace,
-                                        [&](std::uint64_t kind) { return make(kind, key, std::forward<V>(value)); });
+        if constexpr (values_in_place) {
+            const T v(std::forward<V>(value));
+            return write_returning_previous(
+                key, order, decision::insert, decision::replace, [&](std::uint64_t kind) { return make(kind, key, v); },
+                [&v] { return v; });
+        } else {
+            return write_returning_previous(key, order, decision::insert, decision::replace,
+                                            [&](std::uint64_t kind) { return make(kind, key, std::forward<V>(value)); });
+        }
     }
 
     template <class K, class V>
     bool compare_and_swap_impl(const K& key, const T& expected, V&& desired) {
         const std::uint64_t order = core_.order_of(key);
-        return core_.write(
-                   key, order,
-                   [&](entry* live) {
-                       return live != nullptr && live->value.second == expected ? decision::replace
-                                                                                 : decision::keep;
-                   },
-                   [&](std::uint64_t kind) { return make(kind, key, std::forward<V>(desired)); }) == decision::replace;
+        auto decide = [&](const live_entry& live) {
+            return live && live.value() == expected ? decision::replace : decision::keep;
+        };
+        if constexpr (values_in_place) {
+            const T v(std::forward<V>(desired));
+            return core_.write(
+                       key, order, decide, [&](std::uint64_t kind) { return make(kind, key, v); },
+                       [&v] { return v; }) == decision::replace;
+        } else {
+            return core_.write(key, order, decide, [&](std::uint64_t kind) {
+                       return make(kind, key, std::forward<V>(desired));
+                   }) == decision::replace;
+        }
     }
 
-    // LP: the CAS that links the new value (replace_live), or, when the key
-    // is absent, that of the absence. Each attempt computes the value anew
-    // from the live entry it found, and frees the node an earlier attempt
-    // made from an older value.
+    // LP: the CAS that links the new value (replace_live) or stores it in
+    // place (change_in_place), or, when the key is absent, that of the
+    // absence. Each attempt computes the value anew from the live entry it
+    // found, and frees the node an earlier attempt made from an older value
+    // (in place, no node is made).
     template <class K, class F>
     std::optional<T> update_impl(const K& key, F& f) {
         std::optional<T> next;
         const std::uint64_t order = core_.order_of(key);
         core_.template write</*RemakeEachAttempt=*/true>(
             key, order,
-            [&](entry* live) {
+            [&](const live_entry& live) {
                 next.reset();
-                if (live == nullptr) {
+                if (!live) {
                     return decision::keep;
                 }
-                next.emplace(std::invoke(f, std::as_const(live->value.second)));
+                const T& value = live.value();  // (a copy, when in place)
+                next.emplace(std::invoke(f, value));
                 return decision::replace;
             },
-            [&](std::uint64_t kind) { return make(kind, key, std::as_const(*next)); });
+            [&](std::uint64_t kind) { return make(kind, key, std::as_const(*next)); }, [&next] { return *next; });
         // `next` holds a value exactly when the write replaced (decide
         // resets it, and keeps only with it empty). One named return, so
         // that the compilers elide its copy: a copy here would come after
@@ -1058,26 +1152,27 @@ private:
 
     // A write that copies the previous value out before it acts (so a
     // throwing copy leaves the map unchanged), and returns the copy.
-    template <class K, class Make>
+    template <class K, class Make, class Replacement = typename core::no_replacement>
     std::optional<T> write_returning_previous(const K& key, std::uint64_t order, decision if_absent,
-                                              decision if_present, Make&& make) {
+                                              decision if_present, Make&& make,
+                                              Replacement&& replacement = Replacement()) {
         std::optional<T> previous;
         core_.write(
             key, order,
-            [&](entry* live) {
+            [&](const live_entry& live) {
                 if constexpr (detail::fault::stale_previous) {
-                    if (previous && live != nullptr) {
+                    if (previous && live) {
                         return if_present;  // the fault: keep what the lost attempt read
                     }
                 }
                 previous.reset();  // a retry decides afresh: the last attempt's value counts
-                if (live == nullptr) {
+                if (!live) {
                     return if_absent;
                 }
-                previous.emplace(live->value.second);
+                previous.emplace(live.value());
                 return if_present;
             },
-            std::forward<Make>(make));
+            std::forward<Make>(make), std::forward<Replacement>(replacement));
         return previous;
     }
 
@@ -1087,7 +1182,12 @@ private:
         if (!core_.lookup(c, key)) {
             return std::nullopt;
         }
-        return static_cast<const entry*>(c.cur)->value.second;  // copied while protected
+        const entry* e = static_cast<const entry*>(c.cur);
+        if constexpr (values_in_place) {
+            return types::load_value(e);  // LP: this load (the walk showed e live before it)
+        } else {
+            return e->value.second;  // copied while protected
+        }
     }
     template <class K>
     bool contains_impl(const K& key) const {
@@ -1100,7 +1200,12 @@ private:
         if (!core_.lookup(c, key)) {
             return handle();
         }
-        return handle(std::move(c.hp_cur), static_cast<const entry*>(c.cur));
+        const entry* e = static_cast<const entry*>(c.cur);
+        if constexpr (values_in_place) {
+            return handle(std::move(c.hp_cur), e, types::load_value(e));
+        } else {
+            return handle(std::move(c.hp_cur), e);
+        }
     }
     template <class K, class F>
     bool visit_impl(const K& key, F& f) const {
@@ -1108,13 +1213,19 @@ private:
         if (!core_.lookup(c, key)) {
             return false;
         }
-        std::invoke(f, static_cast<const entry*>(c.cur)->value);  // c.hp_cur protects it throughout
+        const entry* e = static_cast<const entry*>(c.cur);
+        if constexpr (values_in_place) {
+            const value_type kv(types::key_of(e), types::load_value(e));
+            std::invoke(f, kv);
+        } else {
+            std::invoke(f, e->value);  // c.hp_cur protects it throughout
+        }
         return true;
     }
     template <class K>
     bool erase_impl(const K& key) {
         return core_.write(
-                   key, core_.order_of(key), [](entry* live) { return live ? decision::erase : decision::keep; },
+                   key, core_.order_of(key), [](const live_entry& live) { return live ? decision::erase : decision::keep; },
                    [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase;
     }
     template <class K>
@@ -1126,8 +1237,8 @@ private:
     bool compare_and_erase_impl(const K& key, const T& expected) {
         return core_.write(
                    key, core_.order_of(key),
-                   [&](entry* live) {
-                       return live != nullptr && live->value.second == expected ? decision::erase : decision::keep;
+                   [&](const live_entry& live) {
+                       return live && live.value() == expected ? decision::erase : decision::keep;
                    },
                    [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase;
     }
@@ -1135,8 +1246,12 @@ private:
     bool erase_if_impl(const K& key, Pred& pred) {
         return core_.write(
                    key, core_.order_of(key),
-                   [&](entry* live) {
-                       return live != nullptr && std::invoke(pred, std::as_const(live->value)) ? decision::erase
+                   [&](const live_entry& live) {
+                       if (!live) {
+                           return decision::keep;
+                       }
+                       const value_type& kv = live.pair();  // (a copy, when in place)
+                       return std::invoke(pred, kv) ? decision::erase
                                                                                                : decision::keep;
                    },
                    [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase;

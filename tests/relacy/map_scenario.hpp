@@ -22,6 +22,22 @@ namespace sink_relacy {
 
 namespace d = sink::detail;
 
+#if defined(SINK_RELACY_VALUES_IN_PLACE)
+// A value the map keeps in place (in the word of its entry's cell, replaced
+// by the double-width CAS): a plain word, so that the scenarios check that
+// CAS and its retries. (What an rl::var would check, the value's
+// publication, is the cell's atomic itself here.)
+class value {
+public:
+    explicit value(int v) : v_(v) {}
+    int get() const { return static_cast<int>(v_); }
+    friend bool operator==(const value&, const value&) = default;
+
+private:
+    std::int64_t v_;
+};
+static_assert(d::value_fits_in_place<value>, "the in-place variants must keep values in place");
+#else
 // A mapped value held in an rl::var: Relacy reports a read of it that is not
 // ordered after its construction (a missing release/acquire) as a data race,
 // and a read after its node was freed as an access to freed memory.
@@ -39,6 +55,7 @@ public:
 private:
     d::var<int> v_;
 };
+#endif
 
 // ---- placing keys ----------------------------------------------------------
 

@@ -125,7 +125,7 @@ TEST(MapAllocator, AStatefulAllocatorGetsEverythingBack) {
     EXPECT_EQ(ar.constructs.load(), ar.destroys.load());
 }
 
-// A map holds its pool and its segments of section heads (16 bytes per
+// A map holds its pool and its segments of section heads (one list node per
 // section, 2^width - 1 heads in all) and nothing else: growing adds a
 // segment and replaces nothing. Emptied by erases, it shrinks, and the
 // segments its shrinks retired are freed (each completed resize drains the
@@ -140,7 +140,9 @@ TEST(MapAllocator, AMapHoldsItsPoolAndItsSegmentsOnly) {
     }
     sink::concurrent_map_stats s = m.stats();
     ASSERT_GE(s.grows, 8u);
-    const long segment_bytes = static_cast<long>(s.sections * 16);
+    // A head is a list node: 16 bytes, 24 when the values are in place.
+    const long head_bytes = static_cast<long>(sizeof(typename sink::detail::map_types<std::uint64_t, std::uint64_t, map::allocator_type>::node));
+    const long segment_bytes = static_cast<long>(s.sections) * head_bytes;
     long outside_pool = ar.bytes.load() - static_cast<long>(s.node_pool_bytes);
     EXPECT_LE(outside_pool, segment_bytes + 64 * 1024)
         << "the segments hold " << segment_bytes << " bytes; the rest is something else";
@@ -449,3 +451,35 @@ TEST(MapAllocator, ASynchronizedPoolResourceServesSeveralThreads) {
 #endif  // <memory_resource>
 
 }  // namespace
+
+// Values kept in place (a word): replacing the value of a present key, by
+// any call that can, constructs nothing and allocates nothing: the value
+// changes in its entry (issue 19). A new key still makes an entry.
+TEST(MapAllocator, ReplacingAWordValueInPlaceAllocatesNothing) {
+    static_assert(sink::detail::value_fits_in_place<std::uint64_t>);
+    arena ar;
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    using map = arena_map<std::uint64_t, std::uint64_t>;
+    map m(on(domain), {}, {}, map::allocator_type(&ar));
+    m.store(7, 0);
+    const long constructs = ar.constructs.load();
+    const long allocations = ar.allocations.load();
+    const sink::concurrent_map_stats before = m.stats();
+    std::uint64_t v = 0;
+    for (int i = 0; i < 1000; ++i) {
+        m.store(7, ++v);
+        EXPECT_EQ(m.exchange(7, v + 1), std::optional<std::uint64_t>(v));
+        ++v;
+        EXPECT_TRUE(m.compare_and_swap(7, v, v + 1));
+        ++v;
+        EXPECT_FALSE(m.insert_or_assign(7, ++v));
+        EXPECT_EQ(m.update(7, [](std::uint64_t x) { return x + 1; }), std::optional<std::uint64_t>(v + 1));
+        ++v;
+    }
+    EXPECT_EQ(m.load(7), std::optional<std::uint64_t>(v));
+    EXPECT_EQ(ar.constructs.load(), constructs);
+    EXPECT_EQ(ar.allocations.load(), allocations);
+    EXPECT_EQ(m.stats().node_pool_bytes, before.node_pool_bytes);
+    m.store(8, 1);
+    EXPECT_EQ(ar.constructs.load(), constructs + 1) << "a new key makes its entry";
+}

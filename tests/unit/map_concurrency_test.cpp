@@ -350,4 +350,41 @@ TEST(MapConcurrent, OversubscribedMixedOperations) {
     EXPECT_EQ(counted::live(), live_before);
 }
 
+// Values in place: increments of one hot key from two threads by update(),
+// compare_and_swap loops and exchange-free stores are never lost, while a
+// third thread erases and re-inserts a second key of the same section (its
+// freezes and links CAS the cells around the hot entry double-width too).
+TEST(MapConcurrency, InPlaceIncrementsOfAHotKeyAreNeverLost) {
+    static_assert(sink::detail::value_fits_in_place<std::uint64_t>);
+    constexpr std::uint64_t rounds = 20000;
+    hazard_pointer_domain domain(reclamation_policy::eager);
+    concurrent_map_options o;
+    o.domain = &domain;
+    concurrent_map<std::uint64_t, std::uint64_t> m(o);
+    m.store(1, 0);
+    std::atomic<bool> done{false};
+    std::thread churn([&] {
+        while (!done.load()) {
+            m.store(2, 5);
+            m.erase(2);
+        }
+    });
+    std::thread by_update([&] {
+        for (std::uint64_t i = 0; i < rounds; ++i) {
+            ASSERT_TRUE(m.update(1, [](std::uint64_t v) { return v + 1; }).has_value());
+        }
+    });
+    for (std::uint64_t i = 0; i < rounds; ++i) {
+        std::uint64_t seen = *m.load(1);
+        while (!m.compare_and_swap(1, seen, seen + 1)) {
+            seen = *m.load(1);
+        }
+    }
+    by_update.join();
+    done.store(true);
+    churn.join();
+    EXPECT_EQ(m.load(1), std::optional<std::uint64_t>(2 * rounds));
+    EXPECT_TRUE(m.verify());
+}
+
 }  // namespace

@@ -405,9 +405,11 @@ TEST_F(MapDropIn, HeterogeneousWritesBuildAKeyOnlyForANewNode) {
     EXPECT_EQ(built_by([&] { m.store("a"sv, 1); }), 1);
     EXPECT_EQ(built_by([&] { EXPECT_EQ(m.load_or_store("a"sv, 5), std::make_pair(1, true)); }), 0);
     EXPECT_EQ(built_by([&] { EXPECT_EQ(m.load_or_store("b"sv, 2), std::make_pair(2, false)); }), 1);
-    EXPECT_EQ(built_by([&] { EXPECT_EQ(m.exchange("a"sv, 3), std::optional<int>(1)); }), 1);
+    // A replace makes a node (with its key) unless the value is in place.
+    const int replace_builds = sink::detail::value_fits_in_place<int> ? 0 : 1;
+    EXPECT_EQ(built_by([&] { EXPECT_EQ(m.exchange("a"sv, 3), std::optional<int>(1)); }), replace_builds);
     EXPECT_EQ(built_by([&] { EXPECT_FALSE(m.compare_and_swap("a"sv, 99, 4)); }), 0);
-    EXPECT_EQ(built_by([&] { EXPECT_TRUE(m.compare_and_swap("a"sv, 3, 4)); }), 1);
+    EXPECT_EQ(built_by([&] { EXPECT_TRUE(m.compare_and_swap("a"sv, 3, 4)); }), replace_builds);
     EXPECT_EQ(built_by([&] { EXPECT_FALSE(m.compare_and_swap("zz"sv, 0, 1)); }), 0) << "absent: never inserts";
     EXPECT_EQ(built_by([&] { m.store(std::string("c"), 7); }), 1);
     EXPECT_EQ(m.load("a"sv), 4);

@@ -193,6 +193,12 @@ inline constexpr bool succ_unprotected = true;  // an insert lets its successor'
 inline constexpr bool succ_unprotected = false;
 #endif
 
+#ifdef SINK_FAULT_VALUE_CAS_ALONE
+inline constexpr bool value_cas_alone = true;  // a replace in place CASes the value's word whatever the link is
+#else
+inline constexpr bool value_cas_alone = false;
+#endif
+
 #ifdef SINK_FAULT_UPDATE_KEEPS_NODE
 inline constexpr bool update_keeps_node = true;  // a retried update links the node made from the value its lost attempt saw
 #else

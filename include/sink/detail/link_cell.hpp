@@ -57,6 +57,13 @@ struct alignas(16) two_words {
 
 inline constexpr bool has_two_word_cas = true;
 
+// For Relacy's history of the cell's events.
+template <class Stream>
+Stream& operator<<(Stream& out, const two_words& w) {
+    out << "{" << w.next << ", " << w.word << "}";
+    return out;
+}
+
 class link_cell {
 public:
     explicit link_cell(link l) noexcept : cell_(two_words{l, 0}) {}

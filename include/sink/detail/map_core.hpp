@@ -192,7 +192,7 @@ public:
     template <class K>
     bool lookup(cursor& c, const K& key) const {
         const std::uint64_t order = order_of(key);
-        auto match = [this, &key](node* n) { return eq_(static_cast<entry*>(n)->value.first, key); };
+        auto match = [this, &key](node* n) { return eq_(types::key_of(static_cast<entry*>(n)), key); };
         for (;;) {
             find_start(c, order);
             switch (walk(c, order, match, /*compact=*/false, /*need_boundary=*/false)) {
@@ -214,8 +214,41 @@ public:
     // What a write does once it knows the key's live entry (or its absence).
     enum class decision { keep, replace, erase, insert };
 
-    // The one write loop. `decide(entry* live_or_null)` is called with the
-    // live entry (protected) or nullptr, before anything changes, and may
+    // What a write's `decide` sees: the key's live entry, or none. With
+    // values in place, also the value's word as read once after the walk
+    // showed the entry live: the decision is made on that word, and the
+    // double-width CAS that carries it out expects it (and the link the walk
+    // read), so the change lands only on the state that was decided on.
+    using value_ref = std::conditional_t<types::values_in_place, T, const T&>;
+    struct live_entry {
+        entry* e = nullptr;
+        std::uint64_t word = 0;
+
+        explicit operator bool() const noexcept { return e != nullptr; }
+        const Key& key() const noexcept { return types::key_of(e); }
+        value_ref value() const noexcept {
+            if constexpr (types::values_in_place) {
+                return types::value_of_word(word);
+            } else {
+                return e->value.second;
+            }
+        }
+        // The key and value as one value_type (a copy when in place).
+        std::conditional_t<types::values_in_place, value_type, const value_type&> pair() const {
+            if constexpr (types::values_in_place) {
+                return value_type(key(), value());
+            } else {
+                return e->value;
+            }
+        }
+    };
+    // The `replacement` of a write that never replaces.
+    struct no_replacement {
+        T operator()() const { std::abort(); }
+    };
+
+    // The one write loop. `decide(const live_entry&)` is called with the
+    // live entry (protected) or none, before anything changes, and may
     // throw (for example while copying the old value out): then the map is
     // unchanged. `make(order)` builds the new node, of the kind `order` says,
     // when one is needed; it is remade in the other kind if the group changes
@@ -223,16 +256,19 @@ public:
     // retries, unless `RemakeEachAttempt`: then its value depends on the live
     // entry that `decide` saw (update), and an attempt that lost its race
     // frees it, so that the next attempt's make() builds it from the newer
-    // value. Returns the decision taken; the change it names has happened
-    // (its LP is the CAS).
-    template <bool RemakeEachAttempt = false, class K, class Decide, class Make>
-    decision write(const K& key, std::uint64_t order, Decide&& decide, Make&& make) {
+    // value. With values in place, a replace or an erase of the live entry
+    // is one double-width CAS (change_in_place), and a replace stores
+    // `replacement()`, which makes no node. Returns the decision taken; the
+    // change it names has happened (its LP is the CAS).
+    template <bool RemakeEachAttempt = false, class K, class Decide, class Make, class Replacement = no_replacement>
+    decision write(const K& key, std::uint64_t order, Decide&& decide, Make&& make,
+                   Replacement&& replacement = Replacement()) {
         cursor c(*domain_);
         node_holder fresh;
         // Once the new node is made the key may have been moved into it.
         auto match = [this, &key, &fresh](node* n) {
-            const Key& k = static_cast<entry*>(n)->value.first;
-            return fresh ? eq_(k, fresh.get()->value.first) : eq_(k, key);
+            const Key& k = types::key_of(static_cast<entry*>(n));
+            return fresh ? eq_(k, types::key_of(fresh.get())) : eq_(k, key);
         };
         bool compact = false;
         for (;;) {
@@ -241,10 +277,45 @@ public:
             if (status == walk_status::restart) {
                 continue;
             }
-            entry* live = status == walk_status::found ? static_cast<entry*>(c.cur) : nullptr;
-            const decision d = decide(live);
+            live_entry live{status == walk_status::found ? static_cast<entry*>(c.cur) : nullptr, 0};
+            if constexpr (types::values_in_place) {
+                if (live) {
+                    // LP of a keep on a present key (with the walk's load of
+                    // the link: the word read here was the value at a moment
+                    // between that load and now when the entry was live).
+                    live.word = live.e->next.load_word(mo_acquire);
+                }
+            }
+            decision d = decide(live);
             if constexpr (RemakeEachAttempt && !fault::update_keeps_node) {
                 fresh.destroy();  // made from an earlier attempt's live value
+            }
+            if constexpr (types::values_in_place) {
+                // A replace or an erase in place. Retried here while only
+                // the value changes under it (another replace landed): the
+                // entry is still live and protected, so decide again on the
+                // value now there.
+                while (live && (d == decision::replace || d == decision::erase)) {
+                    const std::uint64_t word = d == decision::erase ? live.word : types::word_of(replacement());
+                    const in_place_result r = change_in_place(c, live, d == decision::erase, word);
+                    if (r == in_place_result::done) {
+                        if (d == decision::erase) {
+                            after_erase(c, order);
+                        }
+                        return d;
+                    }
+                    if (r == in_place_result::link_changed) {
+                        break;
+                    }
+                    d = decide(live);  // live.word is the value now there
+                }
+                if (live && d == decision::keep) {
+                    return d;
+                }
+                if (live) {
+                    compact = true;  // the link changed: walk again
+                    continue;
+                }
             }
             if (d == decision::keep) {
                 return d;  // LP: the load that showed `live` live, or the absence
@@ -263,7 +334,7 @@ public:
                 // A stamped node may always be linked as a new key.
                 const std::uint64_t kind =
                     d == decision::replace
-                        ? live->order
+                        ? live.e->order
                         : types::new_entry_order(order, c.insert_prev()->order != order || fault::second_plain_key);
                 if (!fresh) {
                     fresh.reset(make(kind));
@@ -293,8 +364,8 @@ public:
 
     // ---- whole-map operations (map_iteration.hpp, map_sections.hpp) ----------
 
-    // Visits live entries in list order: f(const value_type&) returns false to
-    // stop. Weakly consistent (docs/design.md, "iteration").
+    // Visits live entries in list order: f(const entry*, const value_type&)
+    // returns false to stop. Weakly consistent (docs/design.md, "iteration").
     template <class F>
     void for_each(F&& f) const;
 
@@ -450,6 +521,35 @@ private:
 
     // ---- the changes ------------------------------------------------------------
 
+    // A replace (the new value's word) or an erase of a live entry whose value
+    // is in place: one double-width CAS over its cell, expecting the link the
+    // walk read (unfrozen: so never on an erased or cut entry, item 2) and the
+    // word decide saw (so never on a value decide did not see). An erase
+    // freezes the link and keeps the word, which then never changes again.
+    enum class in_place_result { done, value_changed, link_changed };
+    in_place_result change_in_place(cursor& c, live_entry& live, bool erase, std::uint64_t word) const noexcept {
+        // The fault: the value's word alone, whatever the link now is (a
+        // replace that can land on an entry frozen since the walk).
+        const link l = fault::value_cas_alone && !erase ? c.cur->next.load(mo_acquire) : c.cur_link;
+        two_words expected{l, live.word};
+        stall::at(erase ? stall::site::erase : stall::site::replace);
+        // LP (every replace and erase of a present key, in place).
+        // Acq_rel (the double-width CAS is a full barrier): release publishes
+        // the value to the acquire loads of the word; acquire on failure
+        // reads what beat us.
+        if (c.cur->next.compare_exchange_both(expected, two_words{erase ? l | frozen_bit : l, word})) {
+            if (erase) {
+                size_.add(-1);
+            }
+            return in_place_result::done;
+        }
+        if (expected.next != l) {
+            return in_place_result::link_changed;
+        }
+        live.word = expected.word;
+        return in_place_result::value_changed;
+    }
+
     // Links `fresh` (a new version of c.cur's key) right after it. One CAS
     // links the new node and freezes the old one (item 2).
     bool replace_live(cursor& c, entry* fresh) const noexcept {
@@ -522,8 +622,7 @@ private:
         // or anything was linked between prev and succ. Success also proves
         // the kind right: prev live and adjacent to succ means no plain entry
         // of the group but prev can be live.
-        return c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(fresh), link_success_order,
-                                                             link_failure_order);
+        return cas_next<types>(c.insert_prev(), expected, link_to<types>(fresh), link_success_order, link_failure_order);
     }
 
     // The orders of the CASes that link a new entry (insert_new, replace_live).

@@ -218,7 +218,7 @@ struct map_cursor {
         // CAS changes no key's state; it decides who retires the run. Only one
         // CAS can replace `first` in anchor->next, and no other node points
         // into the run from the list, so exactly one thread retires it.
-        if (anchor->next.compare_exchange_strong(expected, link_to<Types>(y), mo_acq_rel, mo_acquire)) {
+        if (cas_next<Types>(anchor, expected, link_to<Types>(y), mo_acq_rel, mo_acquire)) {
             node* n = first;
             while (n != y) {
                 // We own the run now; its links are frozen, so this reads what

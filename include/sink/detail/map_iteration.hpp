@@ -12,8 +12,10 @@
 SINK_BEGIN_NAMESPACE
 namespace detail {
 
-// Visits live entries in list order: f(const value_type&) returns false to
-// stop. Weakly consistent; see docs/design.md ("iteration").
+// Visits live entries in list order: f(const entry*, const value_type&)
+// returns false to stop. With values in place the value_type is a copy,
+// its value read once after the walk showed the entry live (a value the
+// entry had while live). Weakly consistent; see docs/design.md ("iteration").
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 template <class F>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::for_each(F&& f) const {
@@ -23,7 +25,12 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::for_each(F&& f) const {
         return;
     }
     for (;;) {
-        if (!f(static_cast<const entry*>(c.cur)->value)) {
+        const entry* e = static_cast<const entry*>(c.cur);
+        if constexpr (types::values_in_place) {
+            if (!f(e, value_type(types::key_of(e), types::load_value(e)))) {
+                return;
+            }
+        } else if (!f(e, e->value)) {
             return;
         }
         if (!next_after(c, pos)) {
@@ -148,7 +155,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::clear() {
         // LP (of erasing this entry): as in erase_live. Only the CAS that
         // froze the entry counts it out: a failed one met a newer
         // version or another erase, which is examined again.
-        if (n->next.compare_exchange_strong(expected, l | frozen_bit, mo_acq_rel, mo_acquire) ||
+        if (cas_next<types>(n, expected, l | frozen_bit, mo_acq_rel, mo_acquire) ||
             fault::clear_counts_lost_cas) {
             size_.add(-1);
             froze_any = true;

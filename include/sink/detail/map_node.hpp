@@ -2,9 +2,12 @@
 // freezes them. See docs/design.md for the structure and its invariants.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -13,6 +16,7 @@
 #include <utility>
 
 #include "sink/detail/atomic.hpp"
+#include "sink/detail/link_cell.hpp"
 #include "sink/detail/node_pool.hpp"
 #include "sink/hazard_pointer.hpp"
 
@@ -80,13 +84,32 @@ inline constexpr std::uint64_t base_order(std::uint64_t order) noexcept { return
 // What every node has. Immutable after publication except `next`. No
 // reclamation header: a node cut out of the list is retired as an item of
 // its thread's batch (detail::headerless_retirer), with Types::node_reclaimer.
+//
+// In a map whose values are kept in place (map_types::values_in_place),
+// `next` is a link_cell: the link and, in an entry, the value's word, which
+// one double-width CAS changes together. Every node has the cell, so that
+// `order` is at the same place in all of them (a head then costs 24 bytes
+// instead of 16); only entries' cells hold a word.
 template <class Types>
 struct map_node {
     map_node(std::uint64_t order_, link next_) noexcept : next(next_), order(order_) {}
 
-    atomic<link> next;
+    std::conditional_t<Types::values_in_place, link_cell, atomic<link>> next;
     const std::uint64_t order;
 };
+
+// A CAS on n's `next`. An entry's cell in a map of values in place is only
+// ever CASed double-width (link_cell.hpp): this keeps its word.
+template <class Types>
+bool cas_next(map_node<Types>* n, link& expected, link desired, memory_order success,
+              memory_order failure) noexcept {
+    if constexpr (Types::values_in_place) {
+        if (is_entry_order(n->order)) {
+            return n->next.compare_exchange_link(expected, desired, success, failure);
+        }
+    }
+    return n->next.compare_exchange_strong(expected, desired, success, failure);
+}
 
 // A key/value entry. A plain entry (plain order) has no stamp: it is the
 // only live key of its group's plain part, and an iterator positions itself
@@ -96,13 +119,26 @@ struct map_node {
 // (allocator_traits::construct and destroy, so that a std::pmr map gives its
 // resource to keys and values that use one), by Types::make_entry and
 // Types::destroy: the entry itself only reserves its place.
-template <class Types>
+template <class Types, bool InPlace = Types::values_in_place>
 struct map_entry : map_node<Types> {
     explicit map_entry(std::uint64_t order_) noexcept : map_node<Types>(order_, 0) {}
     ~map_entry() {}  // `value` is destroyed by Types::destroy
 
     union {
         typename Types::value_type value;
+    };
+};
+
+// An entry of a map whose values are kept in place: the key here, the
+// value in the word of the cell, where a replace changes it with the one
+// CAS that also checks the entry is not frozen. 16-aligned, for that CAS.
+template <class Types>
+struct alignas(16) map_entry<Types, true> : map_node<Types> {
+    explicit map_entry(std::uint64_t order_) noexcept : map_node<Types>(order_, 0) {}
+    ~map_entry() {}  // `key` is destroyed by Types::destroy
+
+    union {
+        const typename Types::key_type key;
     };
 };
 
@@ -142,6 +178,16 @@ struct key_copies<std::pair<A, B>> : std::conjunction<key_copies<A>, key_copies<
 template <class... Ts>
 struct key_copies<std::tuple<Ts...>> : std::conjunction<key_copies<Ts>...> {};
 
+// Whether a map keeps its values in place: in the word of each entry's cell
+// (link_cell.hpp), replaced by a double-width CAS, instead of one node per
+// value. For values whose bytes are their value (no padding, no two
+// representations of one value: comparing words compares values) that fit
+// in a word, where the double-width CAS is lock-free.
+template <class T>
+inline constexpr bool value_fits_in_place = has_two_word_cas && std::is_trivially_copyable_v<T> &&
+                                            sizeof(T) <= sizeof(std::uint64_t) &&
+                                            std::has_unique_object_representations_v<T>;
+
 // The allocator-dependent part: how nodes are made and freed.
 //
 // Every node but the two sentinels comes from the map's pool
@@ -161,13 +207,44 @@ struct map_types {
     using mapped_type = T;
     using value_type = std::pair<const Key, T>;
     using allocator_type = Allocator;
+    static constexpr bool values_in_place = value_fits_in_place<T>;
     using node = map_node<map_types>;
     using entry = map_entry<map_types>;
     using stamped_entry = map_stamped_entry<map_types>;
 
     using alloc_traits = std::allocator_traits<Allocator>;
-    using value_allocator = typename alloc_traits::template rebind_alloc<value_type>;
+    // What an entry constructs through the allocator: the key and value
+    // together, or the key alone when the value is in place.
+    using stored_type = std::conditional_t<values_in_place, const Key, value_type>;
+    using value_allocator = typename alloc_traits::template rebind_alloc<std::remove_const_t<stored_type>>;
     using value_traits = std::allocator_traits<value_allocator>;
+
+    // An entry's key.
+    static const Key& key_of(const entry* e) noexcept {
+        if constexpr (values_in_place) {
+            return e->key;
+        } else {
+            return e->value.first;
+        }
+    }
+    // A value in place as its word, and back (zeros above a smaller value).
+    static std::uint64_t word_of(const T& v) noexcept {
+        std::uint64_t w = 0;
+        std::memcpy(&w, std::addressof(v), sizeof(T));
+        return w;
+    }
+    static T value_of_word(std::uint64_t w) noexcept {
+        std::array<unsigned char, sizeof(T)> bytes;
+        std::memcpy(bytes.data(), &w, sizeof(T));
+        return std::bit_cast<T>(bytes);  // T need not be default-constructible
+    }
+    // The value of an entry in place, read once. Acquire: pairs with the
+    // release of the CAS that stored it, so that the value is as fresh as
+    // anything the reader already saw (linearizability across keys).
+    static T load_value(const entry* e) noexcept {
+        static_assert(values_in_place);
+        return value_of_word(e->next.load_word(mo_acquire));
+    }
 
     static constexpr bool uses_node_pool = SINK_NODE_POOL != 0;
     // Whether any allocator object will do (then none is looked up).
@@ -242,7 +319,12 @@ struct map_types {
     // A node like `e` (never published) in the kind of `order` (same base).
     // Copies the key, moves the value; on an exception e is unchanged.
     static entry* rekind(node_pool_base* pool, entry* e, std::uint64_t order) {
-        if constexpr (has_plain_entries) {
+        if constexpr (has_plain_entries && values_in_place) {
+            entry* fresh = make_entry(pool, order, std::piecewise_construct, std::forward_as_tuple(e->key),
+                                      std::forward_as_tuple(value_of_word(e->next.load_word(mo_relaxed))));
+            destroy(e);
+            return fresh;
+        } else if constexpr (has_plain_entries) {
             entry* fresh = make_entry(pool, order, std::piecewise_construct, std::forward_as_tuple(e->value.first),
                                       std::forward_as_tuple(std::move(e->value.second)));
             destroy(e);
@@ -373,15 +455,46 @@ private:
 
     template <class Node, class... Args>
     static Node* make_valued(node_pool_base* pool, unsigned cls, std::uint64_t order, Args&&... args) {
+        if constexpr (values_in_place) {
+            return make_in_place<Node>(pool, cls, order, std::forward<Args>(args)...);
+        } else {
+            Node* n = ::new (allocate_node<Node>(pool, cls)) Node(order);
+            try {
+                value_allocator a = allocator_from<value_type>(pool);
+                value_traits::construct(a, std::addressof(n->value), std::forward<Args>(args)...);
+            } catch (...) {
+                free_node(n);  // never published: free at once
+                throw;
+            }
+            return n;
+        }
+    }
+    // An entry in place, from the arguments of a value_type constructor:
+    // (piecewise_construct, key arguments, value arguments), or a pair.
+    template <class Node, class KeyArgs, class ValueArgs>
+    static Node* make_in_place(node_pool_base* pool, unsigned cls, std::uint64_t order, std::piecewise_construct_t,
+                               KeyArgs&& key_args, ValueArgs&& value_args) {
+        const T value = std::make_from_tuple<T>(std::forward<ValueArgs>(value_args));
         Node* n = ::new (allocate_node<Node>(pool, cls)) Node(order);
         try {
-            value_allocator a = allocator_from<value_type>(pool);
-            value_traits::construct(a, std::addressof(n->value), std::forward<Args>(args)...);
+            value_allocator a = allocator_from<std::remove_const_t<stored_type>>(pool);
+            std::apply(
+                [&](auto&&... k) {
+                    value_traits::construct(a, const_cast<Key*>(std::addressof(n->key)), std::forward<decltype(k)>(k)...);
+                },
+                std::forward<KeyArgs>(key_args));
         } catch (...) {
-            free_node(n);  // never published: free at once
+            free_node(n);
             throw;
         }
+        n->next.init_word(word_of(value));  // published with the node
         return n;
+    }
+    template <class Node, class Pair>
+    static Node* make_in_place(node_pool_base* pool, unsigned cls, std::uint64_t order, Pair&& kv) {
+        return make_in_place<Node>(pool, cls, order, std::piecewise_construct,
+                                   std::forward_as_tuple(std::get<0>(std::forward<Pair>(kv))),
+                                   std::forward_as_tuple(std::get<1>(std::forward<Pair>(kv))));
     }
     template <class Node>
     static void destroy_valued(Node* n) noexcept {
@@ -391,8 +504,12 @@ private:
             if constexpr (!allocator_is_stateless) {
                 pool = pool_of(n);
             }
-            value_allocator a = allocator_from<value_type>(pool);
-            value_traits::destroy(a, std::addressof(n->value));
+            value_allocator a = allocator_from<std::remove_const_t<stored_type>>(pool);
+            if constexpr (values_in_place) {
+                value_traits::destroy(a, const_cast<Key*>(std::addressof(n->key)));
+            } else {
+                value_traits::destroy(a, std::addressof(n->value));
+            }
         }
         free_node(n);
     }

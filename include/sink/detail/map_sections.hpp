@@ -221,8 +221,7 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segmen
             // Acq_rel, as every link: release publishes h's next (written
             // above) to whoever reads it through prev. h's order was
             // published with its segment. Fails if prev changed or was frozen.
-            if (c.insert_prev()->next.compare_exchange_strong(expected, link_to<types>(h), mo_acq_rel,
-                                                              mo_acquire)) {
+            if (cas_next<types>(c.insert_prev(), expected, link_to<types>(h), mo_acq_rel, mo_acquire)) {
                 heads_installed_.add(1);
                 break;
             }

@@ -97,7 +97,7 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
         }
         for (const node* m = group_first; m != n; m = target<types>(m->next.load(mo_acquire))) {
             if (!is_frozen(m->next.load(mo_acquire)) &&
-                eq_(static_cast<const entry*>(m)->value.first, static_cast<const entry*>(n)->value.first)) {
+                eq_(types::key_of(static_cast<const entry*>(m)), types::key_of(static_cast<const entry*>(n)))) {
                 fail("a key has two live entries");
             }
         }
