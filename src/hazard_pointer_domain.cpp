@@ -19,13 +19,7 @@
 // Asymmetric fences (hazard_pointer.hpp): Linux membarrier, except where a
 // tool must see the fences (Relacy models them, ThreadSanitizer does not know
 // membarrier) or the build turned them off.
-#if defined(__SANITIZE_THREAD__)
-#define SINK_DETAIL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SINK_DETAIL_TSAN 1
-#endif
-#endif
+// (SINK_DETAIL_TSAN: sink/detail/config.hpp.)
 #if defined(__linux__) && !defined(SINK_ATOMICS_RELACY) && !defined(SINK_DETAIL_TSAN) && \
     !defined(SINK_NO_ASYMMETRIC_FENCES)
 #define SINK_DETAIL_MEMBARRIER 1

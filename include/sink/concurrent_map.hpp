@@ -43,6 +43,16 @@ SINK_BEGIN_NAMESPACE
 /// the one version it reached, whole and unchanged. To change a value from
 /// what it is, call update(key, f), which stores f(value) atomically.
 ///
+/// **Values in place.** When T is trivially copyable, at most 8 bytes and
+/// has unique object representations (integers, enums, pointers, structs
+/// of these without padding), and the target has a lock-free double-width
+/// CAS (x86-64 with -mcx16, which sink::sink adds), the value lives in its
+/// key's entry and a replace (store, exchange, compare_and_swap,
+/// insert_or_assign, update) changes it with one CAS: no node, no
+/// allocation. Readers then get copies: a handle, an iterator and the
+/// reference visit and range pass hold the value as it was read, which a
+/// later replace does not change.
+///
 /// **Progress.** Every operation is lock-free unless its entry says
 /// otherwise: it never waits for another thread, and some thread always
 /// completes its operation. No operation holds a lock, sleeps or starts a
@@ -801,7 +811,8 @@ public:
     /// Keeps one entry alive and readable, like the iterator that folly's
     /// ConcurrentHashMap::find returns: it holds a hazard pointer. The entry
     /// never changes; a later write to its key makes a new node that this
-    /// handle does not see. Movable, not copyable; usable and destroyable
+    /// handle does not see (with values in place, the handle holds the value
+    /// as find read it, and a later replace does not show through it). Movable, not copyable; usable and destroyable
     /// by any thread. Every member is wait-free and nothrow; dereferencing
     /// an empty handle is undefined.
     class handle {
@@ -833,7 +844,7 @@ public:
         /// The value (the same as `*h`).
         const T& value() const noexcept {
             if constexpr (values_in_place) {
-                return value_;
+                return *value_;
             } else {
                 return entry_->value.second;
             }
@@ -851,8 +862,9 @@ public:
         handle(hazard_pointer hp, const entry* e, const T& v) noexcept : hp_(std::move(hp)), entry_(e), value_(v) {}
         hazard_pointer hp_;
         const entry* entry_ = nullptr;
-        // With values in place, the value as find read it (its LP).
-        [[no_unique_address]] std::conditional_t<values_in_place, T, no_copy> value_{};
+        // With values in place, the value as find read it (its LP); an
+        // optional, since T need not be default-constructible.
+        [[no_unique_address]] std::conditional_t<values_in_place, std::optional<T>, no_copy> value_{};
     };
 
     // ---- iterator ----------------------------------------------------------------------
@@ -865,19 +877,34 @@ public:
     /// and postfix `++` allocate a small shared block instead. Two iterators
     /// are equal when they point at the same node (or both at the end).
     class const_iterator {
+        // With values in place there is no value_type in the entry: `*it`
+        // makes one, `it->` a proxy that holds one.
+        struct arrow_proxy {
+            concurrent_map::value_type kv;
+            const concurrent_map::value_type* operator->() const noexcept { return &kv; }
+        };
+
     public:
-        using iterator_category = std::forward_iterator_tag;  ///< forward
-        using value_type = concurrent_map::value_type;         ///< the map's value_type
-        using difference_type = std::ptrdiff_t;                ///< std::ptrdiff_t
-        using pointer = const value_type*;                     ///< to a const entry
-        using reference = const value_type&;                   ///< to a const entry
+        /// forward (C++20 iterator concept)
+        using iterator_concept = std::forward_iterator_tag;
+        /// forward; input when values are in place (`*it` is then a value,
+        /// not a reference, which C++17's forward iterators may not return)
+        using iterator_category =
+            std::conditional_t<values_in_place, std::input_iterator_tag, std::forward_iterator_tag>;
+        using value_type = concurrent_map::value_type;  ///< the map's value_type
+        using difference_type = std::ptrdiff_t;         ///< std::ptrdiff_t
+        /// to a const entry; a proxy holding a copy when values are in place
+        using pointer = std::conditional_t<values_in_place, arrow_proxy, const value_type*>;
+        /// to a const entry; a copy (the key, and the value read at the
+        /// dereference) when values are in place
+        using reference = std::conditional_t<values_in_place, value_type, const value_type&>;
 
         /// The end iterator.
         const_iterator() noexcept = default;
         /// Points at the same entry, sharing `other`'s protection. Wait-free;
         /// nothrow.
-        const_iterator(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff && copy_is_nothrow)
-            : core_(other.core_), hp_(other.hp_), entry_(other.entry_), pos_(other.pos_), copy_(other.copy_) {
+        const_iterator(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff)
+            : core_(other.core_), hp_(other.hp_), entry_(other.entry_), pos_(other.pos_) {
             if constexpr (detail::fault::unvalidated_handoff) {
                 if (entry_ != nullptr) {  // the fault: a slot of its own, published without validation
                     hazard_pointer own = make_hazard_pointer(core_->domain());
@@ -887,43 +914,48 @@ public:
             }
         }
         /// Takes over `other`'s position and protection; `other` becomes the
-        /// end iterator (it no longer protects anything). Nothrow, unless
-        /// values are in place and copying the key may throw (the iterator
-        /// holds a copy of the key and value then).
-        const_iterator(const_iterator&& other) noexcept(copy_is_nothrow)
+        /// end iterator (it no longer protects anything). Nothrow.
+        const_iterator(const_iterator&& other) noexcept
             : core_(other.core_),
               hp_(std::move(other.hp_)),
               entry_(std::exchange(other.entry_, nullptr)),
-              pos_(other.pos_),
-              copy_(std::move(other.copy_)) {}
+              pos_(other.pos_) {}
         /// As the copy constructor. Nothrow.
-        const_iterator& operator=(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff &&
-                                                                        copy_is_nothrow) {
+        const_iterator& operator=(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff) {
             *this = const_iterator(other);
             return *this;
         }
-        /// As the move constructor.
-        const_iterator& operator=(const_iterator&& other) noexcept(copy_is_nothrow) {
+        /// As the move constructor. Nothrow.
+        const_iterator& operator=(const_iterator&& other) noexcept {
             if (this != &other) {
                 core_ = other.core_;
                 hp_ = std::move(other.hp_);
                 entry_ = std::exchange(other.entry_, nullptr);
                 pos_ = other.pos_;
-                copy_ = std::move(other.copy_);
             }
             return *this;
         }
 
         /// The entry. Nothrow.
-        reference operator*() const noexcept {
+        /// When values are in place: a copy of the key and of the value, read
+        /// now (the entry is protected; if it was erased or replaced since the
+        /// iterator reached it, the value is its last one, or the newer one);
+        /// throws what copying the key throws.
+        reference operator*() const noexcept(!values_in_place || std::is_nothrow_copy_constructible_v<Key>) {
             if constexpr (values_in_place) {
-                return *copy_.kv;
+                return value_type(types::key_of(entry_), types::load_value(entry_));
             } else {
                 return entry_->value;
             }
         }
-        /// The entry's members. Nothrow.
-        pointer operator->() const noexcept { return &**this; }
+        /// The entry's members. Nothrow, except as `*it`.
+        pointer operator->() const noexcept(!values_in_place || std::is_nothrow_copy_constructible_v<Key>) {
+            if constexpr (values_in_place) {
+                return arrow_proxy{**this};
+            } else {
+                return &entry_->value;
+            }
+        }
 
         /// Moves to the next entry (or the end). Lock-free; throws the
         /// lookup's exceptions and std::bad_alloc (then the iterator is
@@ -976,45 +1008,12 @@ public:
             }
             entry_ = static_cast<const entry*>(c.cur);
             pos_ = pos;
-            if constexpr (values_in_place) {
-                // The value as read after the walk showed the entry live.
-                copy_.kv.reset();
-                copy_.kv.emplace(types::key_of(entry_), types::load_value(entry_));
-            }
         }
-
-        // With values in place, what the iterator points at: a copy of the
-        // key and of the value as read when it reached the entry.
-        struct value_copy {
-            std::optional<value_type> kv;
-            value_copy() = default;
-            value_copy(const value_copy& other) {
-                if (other.kv) {
-                    kv.emplace(*other.kv);
-                }
-            }
-            value_copy(value_copy&& other) noexcept(std::is_nothrow_copy_constructible_v<Key>) : value_copy(other) {}
-            value_copy& operator=(const value_copy& other) {
-                if (this != &other) {
-                    kv.reset();
-                    if (other.kv) {
-                        kv.emplace(*other.kv);
-                    }
-                }
-                return *this;
-            }
-            value_copy& operator=(value_copy&& other) noexcept(std::is_nothrow_copy_constructible_v<Key>) {
-                return *this = other;
-            }
-        };
-        struct no_copy {};
-        static constexpr bool copy_is_nothrow = !values_in_place || std::is_nothrow_copy_constructible_v<Key>;
 
         const core* core_ = nullptr;
         detail::shared_protection hp_;
         const entry* entry_ = nullptr;
         typename core::position pos_{};
-        [[no_unique_address]] std::conditional_t<values_in_place, value_copy, no_copy> copy_{};
     };
 
 private:
@@ -1110,10 +1109,17 @@ private:
             return live && live.value() == expected ? decision::replace : decision::keep;
         };
         if constexpr (values_in_place) {
-            const T v(std::forward<V>(desired));
+            // Built only once `expected` matched, as for a node.
+            std::optional<T> v;
+            auto desired_value = [&]() -> const T& {
+                if (!v) {
+                    v.emplace(std::forward<V>(desired));
+                }
+                return *v;
+            };
             return core_.write(
-                       key, order, decide, [&](std::uint64_t kind) { return make(kind, key, v); },
-                       [&v] { return v; }) == decision::replace;
+                       key, order, decide, [&](std::uint64_t kind) { return make(kind, key, desired_value()); },
+                       desired_value) == decision::replace;
         } else {
             return core_.write(key, order, decide, [&](std::uint64_t kind) {
                        return make(kind, key, std::forward<V>(desired));

@@ -789,4 +789,59 @@ TEST(MapKinds, AKeyThatCannotBeCopiedHasOnlyStampedEntries) {
     EXPECT_TRUE(m.verify()) << m.verify().problem;
 }
 
+// ---- values in place ------------------------------------------------------------
+
+// A word-sized value with no default constructor: kept in place, and every
+// reader (find's handle, iterators, visit, update) works without one.
+struct no_default {
+    explicit no_default(std::uint64_t v) : value(v) {}
+    std::uint64_t value;
+    friend bool operator==(const no_default&, const no_default&) = default;
+};
+static_assert(sink::detail::value_fits_in_place<no_default>);
+
+TEST(MapInPlace, AValueWithoutADefaultConstructorIsReadEveryWay) {
+    concurrent_map<int, no_default> m;
+    m.store(1, no_default(10));
+    m.store(2, no_default(20));
+    const auto h = m.find(1);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->value, 10u);
+    m.store(1, no_default(11));
+    EXPECT_EQ(h->value, 10u) << "a handle holds the value find read";
+    EXPECT_EQ(m.find(1)->value, 11u);
+    EXPECT_TRUE(m.visit(2, [](const std::pair<const int, no_default>& kv) { EXPECT_EQ(kv.second.value, 20u); }));
+    EXPECT_EQ(m.update(2, [](const no_default& v) { return no_default(v.value + 1); }), no_default(21));
+    std::uint64_t sum = 0;
+    for (const auto& kv : m) {
+        sum += kv.second.value;
+    }
+    EXPECT_EQ(sum, 32u);
+}
+
+// With values in place `*it` is a value (the key and the value read then):
+// a reference to it kept past the iterator's life is to a temporary whose
+// life the binding extends, never into the iterator.
+TEST(MapInPlace, IteratorsGiveValuesThatOutliveThem) {
+    using map = concurrent_map<int, std::uint64_t>;
+    static_assert(std::forward_iterator<map::const_iterator>);
+    static_assert(std::is_same_v<map::const_iterator::reference, map::value_type>);
+    static_assert(std::is_same_v<std::iterator_traits<map::const_iterator>::iterator_category, std::input_iterator_tag>);
+    map m;
+    for (int i = 0; i < 100; ++i) {
+        m.store(i, static_cast<std::uint64_t>(i * 3 % 101));
+    }
+    const auto& largest = *std::max_element(m.begin(), m.end(), [](const auto& a, const auto& b) {
+        return a.second < b.second;
+    });
+    EXPECT_EQ(largest.second, 100u);  // 67 * 3 = 201 = 2 * 101 - 1
+    EXPECT_EQ(largest.first, 67);
+    auto it = m.begin();
+    const auto first = it->first;
+    auto copy = it;
+    ++it;
+    EXPECT_EQ(copy->first, first);
+    EXPECT_TRUE(copy != it);
+}
+
 }  // namespace

@@ -137,7 +137,7 @@ TEST(MapSchedule, AKeyLinkedAfterALogicalAbaIsNotYieldedTwice) {
 // it, and walks skip the keys behind it.
 TEST(MapSchedule, AReplaceRetriedAsAnInsertIsLinkedUnstamped) {
     sink::hazard_pointer_domain domain;
-    sink::concurrent_map<int, int, constant_hash> m(one_section(domain));
+    sink::concurrent_map<int, versioned<int>, constant_hash> m(one_section(domain));  // a replace makes a version
     m.store(5, 500);  // the plain entry, for good
     m.store(1, 100);
     m.store(2, 200);  // in front of 1, which it stamps
@@ -389,19 +389,22 @@ TEST(MapSchedule, ARetriedExchangeReturnsTheValueItReplaced) {
 
 // Fault UPDATE_KEEPS_NODE: an update parked before its CAS loses it to a
 // store; its retry must apply f to the value it replaces now, not link the
-// node it made from the value it saw first (a lost update).
-TEST(MapSchedule, ARetriedUpdateAppliesItsFunctionToTheNewerValue) {
+// node it made from the value it saw first (a lost update). Once with a
+// value in place (the retry re-decides on the word its CAS found), once
+// with versions (where the fault is).
+template <class V>
+void retried_update_applies_its_function_to_the_newer_value() {
     sink::hazard_pointer_domain domain;
-    sink::concurrent_map<int, int> m(one_section(domain));
+    sink::concurrent_map<int, V> m(one_section(domain));
     m.store(7, 1);
     parking park(site::replace);
-    std::optional<int> stored;
+    std::optional<V> stored;
     int calls = 0;
     std::thread u([&] {
         park.arm();
-        stored = m.update(7, [&calls](int v) {  // sees 1, parks, loses to the store of 10
+        stored = m.update(7, [&calls](const V& v) {  // sees 1, parks, loses to the store of 10
             ++calls;
-            return v + 1;
+            return V(static_cast<int>(v) + 1);
         });
     });
     park.wait_until_parked();
@@ -409,8 +412,16 @@ TEST(MapSchedule, ARetriedUpdateAppliesItsFunctionToTheNewerValue) {
     park.release();
     u.join();
     EXPECT_EQ(calls, 2);  // once per attempt
-    EXPECT_EQ(stored, std::optional<int>(11));
-    EXPECT_EQ(m.load(7), std::optional<int>(11));
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(static_cast<int>(*stored), 11);
+    EXPECT_EQ(static_cast<int>(*m.load(7)), 11);
+}
+TEST(MapSchedule, ARetriedUpdateAppliesItsFunctionToTheNewerValue) {
+    static_assert(sink::detail::value_fits_in_place<int>);
+    retried_update_applies_its_function_to_the_newer_value<int>();
+}
+TEST(MapSchedule, ARetriedUpdateAppliesItsFunctionToTheNewerValueOfAVersion) {
+    retried_update_applies_its_function_to_the_newer_value<versioned<int>>();
 }
 
 // An update parked before its CAS while the key is erased: its retry finds
@@ -445,7 +456,7 @@ TEST(MapSchedule, AnUpdateThatLosesToAnEraseInsertsNothing) {
 // entry out (it then erases the new version, which counts).
 TEST(MapSchedule, ClearCountsOnlyTheEntriesItFroze) {
     sink::hazard_pointer_domain domain;
-    sink::concurrent_map<int, int> m(one_section(domain));
+    sink::concurrent_map<int, versioned<int>> m(one_section(domain));  // the store supersedes by a new version
     m.store(1, 1);
     m.store(2, 2);
     const int first = keys_in_list_order(m).front();

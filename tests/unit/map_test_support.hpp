@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "sink/concurrent_map_options.hpp"
+#include "sink/detail/map_node.hpp"
 
 namespace sink_test {
 
@@ -29,6 +30,19 @@ inline sink::concurrent_map_options resizing_options(sink::hazard_pointer_domain
     o.domain = &domain;
     return o;
 }
+
+// A number the map keeps one node per version of (never in place: its copy
+// constructor is not trivial), for the tests of the version path; it
+// converts to and from T, so that tests read as with plain numbers.
+template <class T>
+struct versioned {
+    versioned(T v = 0) : value(v) {}  // NOLINT: implicit on purpose
+    versioned(const versioned& o) : value(o.value) {}
+    versioned& operator=(const versioned&) = default;
+    operator T() const { return value; }  // NOLINT: implicit on purpose
+    T value;
+};
+static_assert(!sink::detail::value_fits_in_place<versioned<int>>);
 
 // Every construction and destruction is counted; live() must return to zero.
 struct counted {

@@ -22,10 +22,27 @@
 #error "sink: define at most one of SINK_ATOMICS_STD, SINK_ATOMICS_BOOST, SINK_ATOMICS_RELACY"
 #endif
 
+// A lock-free double-width CAS the compilers emit inline (lock cmpxchg16b,
+// with -mcx16). Only x86-64 for now: elsewhere (aarch64 without LSE) the
+// value a failed 16-byte CAS returns is not promised to be one atomic
+// snapshot, and sink reasons on it.
+#if defined(__x86_64__) && defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+#define SINK_DETAIL_HAS_CX16 1
+#endif
+
+// ThreadSanitizer, which needs to be told some of what the hardware does.
+#if defined(__SANITIZE_THREAD__)
+#define SINK_DETAIL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SINK_DETAIL_TSAN 1
+#endif
+#endif
+
 #if defined(SINK_ATOMICS_RELACY)
 #define SINK_ABI_TAG abi_relacy
 #elif defined(SINK_ATOMICS_BOOST)
-#if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+#if defined(SINK_DETAIL_HAS_CX16)
 #define SINK_ABI_TAG abi_boost_cx16
 #else
 #define SINK_ABI_TAG abi_boost
@@ -34,7 +51,7 @@
 #ifndef SINK_ATOMICS_STD
 #define SINK_ATOMICS_STD 1
 #endif
-#if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+#if defined(SINK_DETAIL_HAS_CX16)
 #define SINK_ABI_TAG abi_std_cx16
 #else
 #define SINK_ABI_TAG abi_std

@@ -23,7 +23,9 @@
 //           (__atomic_compare_exchange on 16 bytes goes to libatomic with
 //           gcc, which does not promise to be lock-free.) ThreadSanitizer
 //           instruments it as a 128-bit atomic at the cell's address, the
-//           same address as `next`'s loads, so it sees the synchronization.
+//           same address as `next`'s loads, so it sees the synchronization
+//           with them; for the loads of the word it is told
+//           (compare_exchange_both).
 //   boost   boost::atomic_ref over the same 16 bytes: cmpxchg16b inline, and
 //           is_always_lock_free says so.
 //   relacy  one rl::atomic of both words: a load of `next` is a load of the
@@ -39,6 +41,9 @@
 
 #if defined(SINK_ATOMICS_BOOST)
 #include <boost/atomic/atomic_ref.hpp>
+#endif
+#if defined(SINK_DETAIL_TSAN) && !defined(SINK_ATOMICS_RELACY)
+#include <sanitizer/tsan_interface.h>
 #endif
 
 SINK_BEGIN_NAMESPACE
@@ -102,9 +107,9 @@ private:
 
 #else  // native
 
-#if defined(SINK_ATOMICS_BOOST)
+#if defined(SINK_DETAIL_HAS_CX16) && defined(SINK_ATOMICS_BOOST)
 inline constexpr bool has_two_word_cas = boost::atomic_ref<two_words>::is_always_lock_free;
-#elif defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+#elif defined(SINK_DETAIL_HAS_CX16) && !defined(SINK_ATOMICS_BOOST)
 inline constexpr bool has_two_word_cas = true;
 #else
 inline constexpr bool has_two_word_cas = false;
@@ -113,7 +118,7 @@ inline constexpr bool has_two_word_cas = false;
 
 #ifndef SINK_NO_LINK_CELL
 
-#if !defined(SINK_ATOMICS_BOOST)
+#if !defined(SINK_ATOMICS_BOOST) || defined(SINK_DETAIL_TSAN)
 __extension__ typedef unsigned __int128 two_words_bits;  // __extension__: no -Wpedantic warning
 #endif
 
@@ -153,7 +158,16 @@ public:
     // Both words at once (16-aligned cells only): a full barrier, so acq_rel
     // on success and acquire on failure (then `expected` holds what was there).
     bool compare_exchange_both(two_words& expected, two_words desired) noexcept {
-#if defined(SINK_ATOMICS_BOOST)
+#if defined(SINK_DETAIL_TSAN)
+        // ThreadSanitizer keys this CAS's release to the cell's address,
+        // where an acquire load of the word (at word_) does not look: say
+        // what the locked instruction does. (A failed CAS releasing too only
+        // adds order.) Without it, the test
+        // MapConcurrent.APointerStoredInPlacePublishesWhatItPointsAt is a
+        // data race to TSan.
+        __tsan_release(&word_);
+#endif
+#if defined(SINK_ATOMICS_BOOST) && !defined(SINK_DETAIL_TSAN)  // (TSan cannot see Boost's inline assembly)
         return boost::atomic_ref<two_words>(*reinterpret_cast<two_words*>(this))
             .compare_exchange_strong(expected, desired, boost::memory_order_acq_rel, boost::memory_order_acquire);
 #else
@@ -168,7 +182,7 @@ public:
     }
 
 private:
-#if !defined(SINK_ATOMICS_BOOST)
+#if !defined(SINK_ATOMICS_BOOST) || defined(SINK_DETAIL_TSAN)
     // `next` is the low half on the little-endian targets that have the
     // instruction (x86-64, aarch64).
     static two_words_bits pack(two_words w) noexcept {

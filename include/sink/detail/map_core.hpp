@@ -321,9 +321,11 @@ public:
                 return d;  // LP: the load that showed `live` live, or the absence
             }
             if (d == decision::erase) {
-                if (erase_live(c)) {
-                    after_erase(c, order);
-                    return d;
+                if constexpr (!types::values_in_place) {  // (in place: above)
+                    if (erase_live(c)) {
+                        after_erase(c, order);
+                        return d;
+                    }
                 }
             } else if (d == decision::insert && !c.insert_direct()) {
                 // A frozen run sits before the group: compact, then insert.
@@ -342,7 +344,13 @@ public:
                            !(d == decision::insert && is_stamped_order(fresh.get()->order))) {
                     fresh.reset(types::rekind(pool_, fresh.get(), kind));  // made for a state that changed
                 }
-                if (d == decision::replace ? replace_live(c, fresh.get()) : insert_new(c, fresh.get())) {
+                bool linked = false;
+                if constexpr (types::values_in_place) {
+                    linked = insert_new(c, fresh.get());  // (a replace in place is above)
+                } else {
+                    linked = d == decision::replace ? replace_live(c, fresh.get()) : insert_new(c, fresh.get());
+                }
+                if (linked) {
                     fresh.release();
                     if (d == decision::replace) {
                         after_replace(c, order);
@@ -553,6 +561,7 @@ private:
     // Links `fresh` (a new version of c.cur's key) right after it. One CAS
     // links the new node and freezes the old one (item 2).
     bool replace_live(cursor& c, entry* fresh) const noexcept {
+        static_assert(!types::values_in_place, "in place, a replace is change_in_place: one double-width CAS");
         entry* live = static_cast<entry*>(c.cur);
         if (is_stamped_order(live->order)) {
             // Versions of a key share its stamp: stamp the live one first.
@@ -569,6 +578,7 @@ private:
 
     // Freezes c.cur with nothing after it: it is erased.
     bool erase_live(cursor& c) const noexcept {
+        static_assert(!types::values_in_place, "in place, an erase is change_in_place: one double-width CAS");
         link expected = c.cur_link;
         stall::at(stall::site::erase);
         // LP (erase/load_and_erase/compare_and_erase of a present key).

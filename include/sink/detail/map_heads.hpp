@@ -2,8 +2,9 @@
 //
 // A section of width w is the set of orders that share their top w bits
 // (the section's prefix). Its head is a list node of 16 bytes ({next,
-// order}, a map_node) whose order is the prefix followed by zeros: it sorts
-// before every entry of its section, and a walk to a key starts there.
+// order}, a map_node; 24 when values are in place) whose order is the
+// prefix followed by zeros: it sorts before every entry of its section, and
+// a walk to a key starts there.
 // Heads live in segments, not in the node pool: segment k (1 <= k <= 40)
 // holds the 2^(k-1) heads whose prefix has exactly k significant bits (the
 // odd prefixes of width k), so growing from width w to w + 1 adds segment
