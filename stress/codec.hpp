@@ -30,10 +30,16 @@ inline std::uint64_t parse(const std::string& s) {
 }
 }  // namespace detail
 
+// The payload of a run whose values the map keeps in place: a plain word,
+// which sink replaces with one double-width CAS (docs/design.md, "Values in
+// place"). Not wrapped in counted: a word has no constructor to count.
+struct word_payload {};
+
 template <class Key, class Payload>
 struct codec {
     using key_type = Key;
-    using value_type = counted<Payload>;
+    static constexpr bool word_values = std::is_same_v<Payload, word_payload>;
+    using value_type = std::conditional_t<word_values, std::uint64_t, counted<Payload>>;
 
     static Key key(std::uint64_t id) {
         if constexpr (std::is_same_v<Key, std::string>) {
@@ -50,14 +56,18 @@ struct codec {
         }
     }
     static value_type value(std::uint64_t id) {
-        if constexpr (std::is_same_v<Payload, std::string>) {
+        if constexpr (word_values) {
+            return id;
+        } else if constexpr (std::is_same_v<Payload, std::string>) {
             return value_type(detail::text('v', id));
         } else {
             return value_type(static_cast<Payload>(id));
         }
     }
     static std::uint64_t value_id(const value_type& v) {
-        if constexpr (std::is_same_v<Payload, std::string>) {
+        if constexpr (word_values) {
+            return v;
+        } else if constexpr (std::is_same_v<Payload, std::string>) {
             return detail::parse(v.payload());
         } else {
             return static_cast<std::uint64_t>(v.payload());

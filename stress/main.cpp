@@ -25,10 +25,14 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     run_figures f;
+    if (o.string_keys && o.word_values) {
+        std::fprintf(stderr, "sink-stress: --value word goes with int keys only\n");
+        return 2;
+    }
     if (o.string_keys) {
         f = o.string_values ? run_string_string(o) : run_string_int(o);
     } else {
-        f = o.string_values ? run_int_string(o) : run_int_int(o);
+        f = o.string_values ? run_int_string(o) : o.word_values ? run_int_word(o) : run_int_int(o);
     }
     std::fputs(summary(f, o.seed).c_str(), stdout);
     return 0;

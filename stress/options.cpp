@@ -25,7 +25,10 @@ usage: sink-stress [options]
   --dist D            uniform, zipf[:S] (default S 0.99) or hot[:F] (key 0 takes
                       fraction F of the calls, default 0.5)
   --key int|string    key type (default int)
-  --value int|string  value type (default int; always wrapped in a counted type)
+  --value int|string|word
+                      value type (default int; int and string are wrapped in a
+                      counted type; word is a plain u64 the map keeps in place,
+                      with int keys only)
   --grow N            grow_on_insert_count (default 16)
   --shrink N          shrink_on_empty_count (default 2)
   --grow-amount N     grow_amount (default 1)
@@ -196,7 +199,8 @@ options parse_options(int argc, char** argv) {
         } else if (flag == "--key") {
             o.string_keys = type_flag(flag, v);
         } else if (flag == "--value") {
-            o.string_values = type_flag(flag, v);
+            o.word_values = v == "word";
+            o.string_values = !o.word_values && type_flag(flag, v);
         } else if (flag == "--grow") {
             o.grow_on_insert = number(flag, v);
         } else if (flag == "--shrink") {
@@ -253,7 +257,7 @@ options parse_options(int argc, char** argv) {
 
 std::string describe(const options& o) {
     std::string s = "threads " + std::to_string(o.threads) + ", keys " + std::to_string(o.keys) + " (" +
-                    (o.string_keys ? "string" : "int") + " keys, " + (o.string_values ? "string" : "int") +
+                    (o.string_keys ? "string" : "int") + " keys, " + (o.string_values ? "string" : o.word_values ? "word" : "int") +
                     " values), " + std::to_string(o.ops) + " calls per thread per phase, dist ";
     switch (o.dist) {
         case distribution::uniform: s += "uniform"; break;

@@ -24,6 +24,7 @@ struct options {
     double hot_fraction = 0.5;
     bool string_keys = false;
     bool string_values = false;
+    bool word_values = false;  // u64 values kept in place (not counted)
     // The map's knobs (concurrent_map_options).
     std::size_t grow_on_insert = 16;
     std::size_t shrink_on_empty = 2;

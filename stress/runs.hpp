@@ -1,4 +1,4 @@
-// The entry points of the four instantiations of a run (run.hpp), one per
+// The entry points of the five instantiations of a run (run.hpp), one per
 // file run_<key>_<value>.cpp. main.cpp sees only these declarations, so that
 // it shares nothing with the map's headers (see CMakeLists.txt).
 #pragma once
@@ -9,6 +9,7 @@
 namespace sink_stress {
 
 run_figures run_int_int(const options& o);
+run_figures run_int_word(const options& o);
 run_figures run_int_string(const options& o);
 run_figures run_string_int(const options& o);
 run_figures run_string_string(const options& o);

@@ -158,7 +158,15 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
             // too, so the retry is an insert or a replace
             case stall_site::replace: e.store(replace_own_key ? L::staller_key : 0); break;
             case stall_site::erase: e.erase(0); break;
-            case stall_site::compaction: e.compare_and_swap(0, e.load(0).result); break;
+            // the cut after a replace froze the old version; with values in
+            // place a replace freezes nothing, so an erase's cut
+            case stall_site::compaction:
+                if constexpr (codec<Key, Payload>::word_values) {
+                    e.erase(0);
+                } else {
+                    e.compare_and_swap(0, e.load(0).result);
+                }
+                break;
             // a wider map whose new heads are unlinked: a load installs one
             case stall_site::install:
             case stall_site::claim_release:

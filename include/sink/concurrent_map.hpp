@@ -895,8 +895,8 @@ public:
         using difference_type = std::ptrdiff_t;         ///< std::ptrdiff_t
         /// to a const entry; a proxy holding a copy when values are in place
         using pointer = std::conditional_t<values_in_place, arrow_proxy, const value_type*>;
-        /// to a const entry; a copy (the key, and the value read at the
-        /// dereference) when values are in place
+        /// to a const entry; a copy (the key, and the value as the iterator
+        /// read it on reaching the entry) when values are in place
         using reference = std::conditional_t<values_in_place, value_type, const value_type&>;
 
         /// The end iterator.
@@ -904,7 +904,7 @@ public:
         /// Points at the same entry, sharing `other`'s protection. Wait-free;
         /// nothrow.
         const_iterator(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff)
-            : core_(other.core_), hp_(other.hp_), entry_(other.entry_), pos_(other.pos_) {
+            : core_(other.core_), hp_(other.hp_), entry_(other.entry_), pos_(other.pos_), word_(other.word_) {
             if constexpr (detail::fault::unvalidated_handoff) {
                 if (entry_ != nullptr) {  // the fault: a slot of its own, published without validation
                     hazard_pointer own = make_hazard_pointer(core_->domain());
@@ -919,7 +919,8 @@ public:
             : core_(other.core_),
               hp_(std::move(other.hp_)),
               entry_(std::exchange(other.entry_, nullptr)),
-              pos_(other.pos_) {}
+              pos_(other.pos_),
+              word_(other.word_) {}
         /// As the copy constructor. Nothrow.
         const_iterator& operator=(const const_iterator& other) noexcept(!detail::fault::unvalidated_handoff) {
             *this = const_iterator(other);
@@ -932,18 +933,19 @@ public:
                 hp_ = std::move(other.hp_);
                 entry_ = std::exchange(other.entry_, nullptr);
                 pos_ = other.pos_;
+                word_ = other.word_;
             }
             return *this;
         }
 
         /// The entry. Nothrow.
-        /// When values are in place: a copy of the key and of the value, read
-        /// now (the entry is protected; if it was erased or replaced since the
-        /// iterator reached it, the value is its last one, or the newer one);
-        /// throws what copying the key throws.
+        /// When values are in place: a copy of the key and of the value as
+        /// the iterator read it when it reached the entry (a later replace
+        /// does not show through it, as with versions); throws what copying
+        /// the key throws.
         reference operator*() const noexcept(!values_in_place || std::is_nothrow_copy_constructible_v<Key>) {
             if constexpr (values_in_place) {
-                return value_type(types::key_of(entry_), types::load_value(entry_));
+                return value_type(types::key_of(entry_), types::value_of_word(word_));
             } else {
                 return entry_->value;
             }
@@ -1008,12 +1010,19 @@ public:
             }
             entry_ = static_cast<const entry*>(c.cur);
             pos_ = pos;
+            if constexpr (values_in_place) {
+                // Its value as of now: after the walk showed it live.
+                word_ = entry_->next.load_word(detail::mo_acquire);
+            }
         }
 
         const core* core_ = nullptr;
         detail::shared_protection hp_;
         const entry* entry_ = nullptr;
         typename core::position pos_{};
+        // With values in place, the value's word as read on reaching the entry.
+        struct no_word {};
+        [[no_unique_address]] std::conditional_t<values_in_place, std::uint64_t, no_word> word_{};
     };
 
 private:
