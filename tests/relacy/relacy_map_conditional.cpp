@@ -4,7 +4,9 @@
 // be explained by one order of the six operations (map_scenario.hpp's
 // checker), e.g. never two successful compare_and_swap from one value.
 // Then update(): racing itself, an exchange and an erase, and during
-// resizes.
+// resizes; and two compare_and_swaps from one value. Built twice: with
+// values in nodes (one per version) and kept in place (the _in_place
+// variant: one double-width CAS per replace and erase).
 #include "map_scenario.hpp"
 
 namespace {
@@ -105,6 +107,23 @@ struct updates_during_resizes : rl::test_suite<updates_during_resizes, 2>, map_f
     void after() { check_and_teardown(); }
 };
 
+// Two compare_and_swaps from the same value, each thread then reading the
+// key: exactly one succeeds, and the value read back is the winner's (in
+// place: two double-width CASes expecting the same word; VALUE_CAS_ALONE
+// still passes this one, the erases above are what it breaks).
+struct two_compare_and_swaps : rl::test_suite<two_compare_and_swaps, 2>, map_fixture {
+    void before() {
+        setup();
+        prefill(10, 1);
+    }
+    void thread(unsigned index) {
+        events.run(*map, op_kind::compare_and_swap, 10, 1, index == 0 ? 2 : 3);
+        events.run(*map, op_kind::load, 10);
+        thread_done();
+    }
+    void after() { check_and_teardown(); }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,5 +134,6 @@ int main(int argc, char** argv) {
     const exploration updates{soak ? 5000000ULL : 100000ULL, 0};
     ok = ok && explore<updates_race>("updates_race", updates);
     ok = ok && explore<updates_during_resizes>("updates_during_resizes", updates);
+    ok = ok && explore<two_compare_and_swaps>("two_compare_and_swaps", updates);
     return ok ? 0 : 1;
 }
