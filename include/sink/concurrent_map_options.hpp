@@ -6,10 +6,25 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "sink/hazard_pointer.hpp"
 
 SINK_BEGIN_NAMESPACE
+
+/// Whether a concurrent_map keeps values of type T in place: in the entry,
+/// beside its link, replaced by one double-width CAS (no node, no
+/// allocation per replace; docs/design.md, "Values in place"). True by
+/// default for types whose bytes are their value
+/// (std::has_unique_object_representations: integers, enums, pointers,
+/// structs of these without padding). Specialize it to std::true_type for
+/// another trivially copyable type of at most 8 bytes (for example
+/// `double`): comparisons still use T's `==`, and the CAS expects the exact
+/// bytes it read. It takes effect only where the CAS is lock-free (x86-64
+/// with -mcx16, which sink::sink adds). Must be the same in every
+/// translation unit that uses the map type.
+template <class T>
+struct keep_values_in_place : std::bool_constant<std::has_unique_object_representations_v<T>> {};
 
 /// Tuning knobs of the original sink.Map, plus where retired nodes go.
 /// Given to the concurrent_map constructor, which throws

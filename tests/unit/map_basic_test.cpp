@@ -819,6 +819,33 @@ TEST(MapInPlace, AValueWithoutADefaultConstructorIsReadEveryWay) {
     EXPECT_EQ(sum, 32u);
 }
 
+}  // namespace
+
+// A double by another name, opted in: its bytes are not its value (+0 and
+// -0 compare equal), which keep_values_in_place lets a user accept.
+namespace {
+struct meters {
+    double value;
+    friend bool operator==(const meters&, const meters&) = default;
+};
+}  // namespace
+template <>
+struct sink::keep_values_in_place<meters> : std::true_type {};
+
+namespace {
+
+TEST(MapInPlace, AnOptedInTypeIsKeptInPlaceAndComparedByItsEquality) {
+    static_assert(!std::has_unique_object_representations_v<meters>);
+    static_assert(sink::detail::value_fits_in_place<meters>);
+    concurrent_map<int, meters> m;
+    m.store(1, meters{-0.0});
+    EXPECT_TRUE(m.compare_and_swap(1, meters{0.0}, meters{2.5})) << "-0.0 == 0.0: the CAS expects the bytes it read";
+    EXPECT_EQ(m.load(1), meters{2.5});
+    EXPECT_EQ(m.update(1, [](const meters& v) { return meters{v.value * 2}; }), meters{5.0});
+    EXPECT_TRUE(m.compare_and_erase(1, meters{5.0}));
+    EXPECT_FALSE(m.contains(1));
+}
+
 // With values in place `*it` is a value (the key and the value read then):
 // a reference to it kept past the iterator's life is to a temporary whose
 // life the binding extends, never into the iterator.

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "sink/concurrent_map_options.hpp"
 #include "sink/detail/atomic.hpp"
 #include "sink/detail/link_cell.hpp"
 #include "sink/detail/node_pool.hpp"
@@ -180,13 +181,12 @@ struct key_copies<std::tuple<Ts...>> : std::conjunction<key_copies<Ts>...> {};
 
 // Whether a map keeps its values in place: in the word of each entry's cell
 // (link_cell.hpp), replaced by a double-width CAS, instead of one node per
-// value. For values whose bytes are their value (no padding, no two
-// representations of one value: comparing words compares values) that fit
-// in a word, where the double-width CAS is lock-free.
+// value. For trivially copyable values that fit in a word, where the
+// double-width CAS is lock-free, and that sink::keep_values_in_place selects
+// (by default those whose bytes are their value).
 template <class T>
 inline constexpr bool value_fits_in_place = has_two_word_cas && std::is_trivially_copyable_v<T> &&
-                                            sizeof(T) <= sizeof(std::uint64_t) &&
-                                            std::has_unique_object_representations_v<T>;
+                                            sizeof(T) <= sizeof(std::uint64_t) && keep_values_in_place<T>::value;
 
 // The allocator-dependent part: how nodes are made and freed.
 //
