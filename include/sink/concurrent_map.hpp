@@ -124,17 +124,6 @@ class concurrent_map {
     using live_entry = typename core::live_entry;
     static constexpr bool values_in_place = types::values_in_place;
 
-    // Whether `v` is the value `live` was decided on: always, when each value
-    // has its own node (the node is the version); its word, when in place.
-    static bool same_value(const live_entry& live, const T& v) noexcept {
-        if constexpr (values_in_place) {
-            return live.word == types::word_of(v);
-        } else {
-            (void)live;
-            (void)v;
-            return true;
-        }
-    }
 
     static constexpr bool transparent = requires {
         typename Hash::is_transparent;
@@ -678,12 +667,13 @@ public:
     template <class F>
         requires std::invocable<F&, const Key&, const T&>
     void range(F&& f) const {
-        core_.for_each([&f](const entry*, const value_type& kv) {
+        core_.for_each([&f](const live_entry& live) {
+            const T& value = live.value();  // (a copy, when in place)
             if constexpr (std::is_void_v<std::invoke_result_t<F&, const Key&, const T&>>) {
-                std::invoke(f, kv.first, kv.second);
+                std::invoke(f, live.key(), value);
                 return true;
             } else {
-                return static_cast<bool>(std::invoke(f, kv.first, kv.second));
+                return static_cast<bool>(std::invoke(f, live.key(), value));
             }
         });
     }
@@ -696,7 +686,8 @@ public:
         requires std::invocable<F&, const value_type&>
     size_type visit_all(F&& f) const {
         size_type visited = 0;
-        core_.for_each([&](const entry*, const value_type& kv) {
+        core_.for_each([&](const live_entry& live) {
+            const value_type& kv = live.pair();  // (a copy, when in place)
             std::invoke(f, kv);
             ++visited;
             return true;
@@ -721,20 +712,22 @@ public:
         requires std::predicate<Pred&, const value_type&>
     size_type erase_if(Pred&& pred) {
         size_type erased = 0;
-        core_.for_each([&](const entry* e, const value_type& kv) {
+        core_.for_each([&](const live_entry& visited) {
+            const value_type& kv = visited.pair();  // (a copy, when in place)
             if (!std::invoke(pred, kv)) {
                 return true;
             }
-            // The walk's hazard pointer keeps e alive for this whole call, so
-            // no other node can appear at its address: comparing addresses
-            // asks "is this still that version?" without ABA. With values in
-            // place the version is the entry and the value's word: the erase
-            // expects that word.
-            const Key& k = kv.first;
+            // The walk's hazard pointer keeps the entry alive for this whole
+            // call, so no other node can appear at its address: comparing
+            // addresses asks "is this still that version?" without ABA. With
+            // values in place the version is the entry and the value's word:
+            // the erase expects that very word.
+            const Key& k = visited.key();
             if (core_.write(
                     k, core_.order_of(k),
-                    [e, &kv](const live_entry& live) {
-                        return live && live.e == e && same_value(live, kv.second) ? decision::erase : decision::keep;
+                    [&visited](const live_entry& live) {
+                        return live && live.e == visited.e && live.word == visited.word ? decision::erase
+                                                                                         : decision::keep;
                     },
                     [](std::uint64_t) -> entry* { return nullptr; }) == decision::erase) {
                 ++erased;
@@ -885,12 +878,13 @@ public:
         };
 
     public:
-        /// forward (C++20 iterator concept)
-        using iterator_concept = std::forward_iterator_tag;
-        /// forward; input when values are in place (`*it` is then a value,
-        /// not a reference, which C++17's forward iterators may not return)
-        using iterator_category =
-            std::conditional_t<values_in_place, std::input_iterator_tag, std::forward_iterator_tag>;
+        /// forward. When values are in place `*it` is a value, not a
+        /// reference (as for std::vector<bool>'s iterators): multi-pass, and
+        /// usable with the standard algorithms, but a reference taken to
+        /// `*it`'s or `it->`'s members lives only as long as that expression
+        /// (bind `*it` itself to `const auto&`, which extends its life).
+        using iterator_category = std::forward_iterator_tag;
+        using iterator_concept = std::forward_iterator_tag;  ///< forward
         using value_type = concurrent_map::value_type;  ///< the map's value_type
         using difference_type = std::ptrdiff_t;         ///< std::ptrdiff_t
         /// to a const entry; a proxy holding a copy when values are in place

@@ -7,7 +7,9 @@
 #   -DMODE=pkg-config        main.cpp compiled by hand with the installed sink.pc
 # Other inputs: SINK_SOURCE_DIR, SINK_BINARY_DIR, WORK_DIR, PREFIX, LIBDIR,
 # INCLUDEDIR, CMAKECONFIGDIR, VERSION, ATOMICS (the backend of the installed
-# build, also given to the subproject builds), CXX, GENERATOR, PKG_CONFIG.
+# build, also given to the subproject builds), CXX, GENERATOR, PKG_CONFIG,
+# CX16_FLAG (the compile option sink::sink gives its consumers: -mcx16 on
+# x86-64, else empty).
 cmake_minimum_required(VERSION 3.25)
 
 foreach(input MODE SINK_SOURCE_DIR SINK_BINARY_DIR WORK_DIR PREFIX LIBDIR INCLUDEDIR CMAKECONFIGDIR VERSION ATOMICS CXX
@@ -76,6 +78,10 @@ if(MODE STREQUAL "pkg-config")
   endif()
   run("pkg-config --cflags sink" COMMAND ${PKG_CONFIG} --cflags sink)
   separate_arguments(cflags UNIX_COMMAND "${last_output}")
+  # The flag that is part of sink's ABI must reach pkg-config users too.
+  if(CX16_FLAG AND NOT CX16_FLAG IN_LIST cflags)
+    message(FATAL_ERROR "sink.pc's cflags [${cflags}] lack ${CX16_FLAG}")
+  endif()
   run("pkg-config --libs sink" COMMAND ${PKG_CONFIG} --libs sink)
   separate_arguments(libs UNIX_COMMAND "${last_output}")
   message(STATUS "cflags: ${cflags}\n-- libs: ${libs}")
@@ -104,14 +110,15 @@ run("build the consumer (${MODE})" COMMAND ${CMAKE_COMMAND} --build ${build})
 run("sink-consumer" COMMAND ${build}/sink-consumer ${VERSION})
 message(STATUS "${last_output}")
 
-# What linking sink::sink alone adds to a target: no compile or link
-# options (no -W flags, no sanitizer), and of sink's definitions only the
+# What linking sink::sink alone adds to a target: no link options, and of
+# compile options only the one that is part of sink's ABI (-mcx16 on x86-64,
+# CX16_FLAG; no -W flags, no sanitizer), and of sink's definitions only the
 # atomics backend's. (Boost::atomic brings BOOST_* definitions of its own.)
 include(${build}/sink-usage.cmake)
 message(STATUS "sink::sink's usage requirements: options [${sink_usage_compile_options}] "
   "definitions [${sink_usage_compile_definitions}] link options [${sink_usage_link_options}]")
-if(sink_usage_compile_options OR sink_usage_link_options)
-  message(FATAL_ERROR "sink::sink pushes compile or link options onto its consumers")
+if(NOT "${sink_usage_compile_options}" STREQUAL "${CX16_FLAG}" OR sink_usage_link_options)
+  message(FATAL_ERROR "sink::sink pushes compile or link options onto its consumers other than [${CX16_FLAG}]")
 endif()
 set(sink_definitions ${sink_usage_compile_definitions})
 list(FILTER sink_definitions EXCLUDE REGEX "^BOOST_")

@@ -19,7 +19,8 @@ set(common
   -DATOMICS=${SINK_ATOMICS}
   -DCXX=${CMAKE_CXX_COMPILER}
   -DGENERATOR=${CMAKE_GENERATOR}
-  -DPKG_CONFIG=${SINK_PKG_CONFIG})
+  -DPKG_CONFIG=${SINK_PKG_CONFIG}
+  "-DCX16_FLAG=${SINK_CX16_FLAG}")
 
 foreach(mode install find_package add_subdirectory fetchcontent pkg-config)
   add_test(NAME package.${mode}

@@ -406,7 +406,9 @@ TEST_F(MapDropIn, HeterogeneousWritesBuildAKeyOnlyForANewNode) {
     EXPECT_EQ(built_by([&] { EXPECT_EQ(m.load_or_store("a"sv, 5), std::make_pair(1, true)); }), 0);
     EXPECT_EQ(built_by([&] { EXPECT_EQ(m.load_or_store("b"sv, 2), std::make_pair(2, false)); }), 1);
     // A replace makes a node (with its key) unless the value is in place.
-    const int replace_builds = sink::detail::value_fits_in_place<int> ? 0 : 1;
+    constexpr bool in_place =
+        sink::detail::map_types<tracked_key, int, std::allocator<std::pair<const tracked_key, int>>>::values_in_place;
+    const int replace_builds = in_place ? 0 : 1;
     EXPECT_EQ(built_by([&] { EXPECT_EQ(m.exchange("a"sv, 3), std::optional<int>(1)); }), replace_builds);
     EXPECT_EQ(built_by([&] { EXPECT_FALSE(m.compare_and_swap("a"sv, 99, 4)); }), 0);
     EXPECT_EQ(built_by([&] { EXPECT_TRUE(m.compare_and_swap("a"sv, 3, 4)); }), replace_builds);

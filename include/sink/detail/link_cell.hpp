@@ -24,8 +24,7 @@
 //           gcc, which does not promise to be lock-free.) ThreadSanitizer
 //           instruments it as a 128-bit atomic at the cell's address, the
 //           same address as `next`'s loads, so it sees the synchronization
-//           with them; for the loads of the word it is told
-//           (compare_exchange_both).
+//           with them; for the loads of the word it is told (load_word).
 //   boost   boost::atomic_ref over the same 16 bytes: cmpxchg16b inline, and
 //           is_always_lock_free says so.
 //   relacy  one rl::atomic of both words: a load of `next` is a load of the
@@ -152,21 +151,26 @@ public:
         return true;
     }
 
-    std::uint64_t load_word(memory_order mo) const noexcept { return word_.load(mo); }
+    std::uint64_t load_word(memory_order mo) const noexcept {
+        const std::uint64_t w = word_.load(mo);
+#if defined(SINK_DETAIL_TSAN)
+        // ThreadSanitizer keys every CAS on the cell (double-width, at the
+        // cell's address) to that address, where this load at word_ does not
+        // look: acquire there too, as the hardware does (the cell is one
+        // atomic object to it). Without it, the test
+        // MapConcurrent.APointerStoredInPlacePublishesWhatItPointsAt is a
+        // data race to TSan.
+        if (mo != mo_relaxed) {
+            __tsan_acquire(const_cast<link_cell*>(this));
+        }
+#endif
+        return w;
+    }
     // Before the cell's node is published.
     void init_word(std::uint64_t w) noexcept { word_.store(w, mo_relaxed); }
     // Both words at once (16-aligned cells only): a full barrier, so acq_rel
     // on success and acquire on failure (then `expected` holds what was there).
     bool compare_exchange_both(two_words& expected, two_words desired) noexcept {
-#if defined(SINK_DETAIL_TSAN)
-        // ThreadSanitizer keys this CAS's release to the cell's address,
-        // where an acquire load of the word (at word_) does not look: say
-        // what the locked instruction does. (A failed CAS releasing too only
-        // adds order.) Without it, the test
-        // MapConcurrent.APointerStoredInPlacePublishesWhatItPointsAt is a
-        // data race to TSan.
-        __tsan_release(&word_);
-#endif
 #if defined(SINK_ATOMICS_BOOST) && !defined(SINK_DETAIL_TSAN)  // (TSan cannot see Boost's inline assembly)
         return boost::atomic_ref<two_words>(*reinterpret_cast<two_words*>(this))
             .compare_exchange_strong(expected, desired, boost::memory_order_acq_rel, boost::memory_order_acquire);

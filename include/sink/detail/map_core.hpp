@@ -372,8 +372,8 @@ public:
 
     // ---- whole-map operations (map_iteration.hpp, map_sections.hpp) ----------
 
-    // Visits live entries in list order: f(const entry*, const value_type&)
-    // returns false to stop. Weakly consistent (docs/design.md, "iteration").
+    // Visits live entries in list order: f(const live_entry&) returns false
+    // to stop. Weakly consistent (docs/design.md, "iteration").
     template <class F>
     void for_each(F&& f) const;
 

@@ -6,16 +6,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "sink/detail/map_core.hpp"
 
 SINK_BEGIN_NAMESPACE
 namespace detail {
 
-// Visits live entries in list order: f(const entry*, const value_type&)
-// returns false to stop. With values in place the value_type is a copy,
-// its value read once after the walk showed the entry live (a value the
-// entry had while live). Weakly consistent; see docs/design.md ("iteration").
+// Visits live entries in list order: f(const live_entry&) returns false to
+// stop. With values in place the entry's word is read once, after the walk
+// showed the entry live (a value the entry had while live). Weakly
+// consistent; see docs/design.md ("iteration").
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 template <class F>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::for_each(F&& f) const {
@@ -25,12 +26,11 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::for_each(F&& f) const {
         return;
     }
     for (;;) {
-        const entry* e = static_cast<const entry*>(c.cur);
+        live_entry live{static_cast<entry*>(c.cur), 0};
         if constexpr (types::values_in_place) {
-            if (!f(e, value_type(types::key_of(e), types::load_value(e)))) {
-                return;
-            }
-        } else if (!f(e, e->value)) {
+            live.word = live.e->next.load_word(mo_acquire);
+        }
+        if (!f(std::as_const(live))) {
             return;
         }
         if (!next_after(c, pos)) {

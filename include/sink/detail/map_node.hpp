@@ -207,7 +207,9 @@ struct map_types {
     using mapped_type = T;
     using value_type = std::pair<const Key, T>;
     using allocator_type = Allocator;
-    static constexpr bool values_in_place = value_fits_in_place<T>;
+    // (Readers of values in place get copies of the key with the value: so
+    // only for keys that certainly copy.)
+    static constexpr bool values_in_place = value_fits_in_place<T> && key_copies<Key>::value;
     using node = map_node<map_types>;
     using entry = map_entry<map_types>;
     using stamped_entry = map_stamped_entry<map_types>;
