@@ -111,6 +111,21 @@ public:
             r.flag = map_.compare_and_erase(types::key(k), want);
         });
     }
+    // Each call of f notes the value it is called on and returns a fresh
+    // one: the checker requires the last call's input to be the value the
+    // update replaced, and its result to be the value stored and returned
+    // (a retry that stored an earlier call's result is caught).
+    op_record update(std::uint64_t k) {
+        return call(op_kind::update, k, [&](op_record& r) {
+            const std::optional<value_type> stored = map_.update(types::key(k), [&](const value_type& old) {
+                r.arg2 = types::value_id(old);
+                r.arg = fresh_value();
+                return types::value(r.arg);
+            });
+            r.flag = stored.has_value();
+            r.result = stored ? types::value_id(*stored) : absent;
+        });
+    }
     op_record clear() {
         return call(op_kind::clear, 0, [&](op_record&) { map_.clear(); });
     }
@@ -189,6 +204,7 @@ public:
             case op_type::erase: erase(k); break;
             case op_type::load_and_erase: load_and_erase(k); break;
             case op_type::compare_and_erase: compare_and_erase(k, expected_for(k)); break;
+            case op_type::update: update(k); break;
             case op_type::range:
             case op_type::iterate:
                 // One walk in four stops early, somewhere in its first 64 entries.

@@ -14,6 +14,7 @@ const char* name(op_kind k) noexcept {
         case op_kind::erase: return "erase";
         case op_kind::load_and_erase: return "load_and_erase";
         case op_kind::compare_and_erase: return "compare_and_erase";
+        case op_kind::update: return "update";
         case op_kind::clear: return "clear";
         case op_kind::iter_read: return "iteration yielded";
         case op_kind::absent_claim: return "full iteration skipped the key";
@@ -31,6 +32,7 @@ bool op_record::changed_state() const noexcept {
         case op_kind::compare_and_swap:
         case op_kind::erase:
         case op_kind::compare_and_erase:
+        case op_kind::update:
             return flag;
         case op_kind::load_and_erase:
             return result != absent;
@@ -70,6 +72,8 @@ std::string describe_call(const op_record& r) {
         case op_kind::erase: return std::string("erase -> ") + yes_no;
         case op_kind::load_and_erase: return "load_and_erase -> " + res;
         case op_kind::compare_and_erase: return "compare_and_erase(" + v + ") -> " + yes_no;
+        case op_kind::update:
+            return "update(f: " + describe_value(r.arg2) + " -> " + v + ") -> " + (r.flag ? res : "absent");
         case op_kind::clear: return "clear";
         case op_kind::iter_read: return "iteration #" + std::to_string(r.arg) + " yielded " + res;
         case op_kind::absent_claim:

@@ -35,6 +35,7 @@ enum class op_kind : std::uint8_t {
     erase,
     load_and_erase,
     compare_and_erase,
+    update,        // arg: the value f returned; arg2: the value f was last called on
     clear,         // one record; the checker gives it to every key
     iter_read,     // an entry an iteration yielded: a read inside the walk
     absent_claim,  // made by the checker: a full walk that skipped a stable key saw it absent

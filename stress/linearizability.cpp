@@ -47,6 +47,13 @@ step_result apply(std::uint64_t s, const op_record& op) {
                 return {op.flag, absent};
             }
             return {!op.flag, s};
+        case op_kind::update:
+            // f's last call must have been on the value the update replaced,
+            // and the update returns what f returned then.
+            if (present) {
+                return {op.flag && op.arg2 == s && op.result == op.arg, op.arg};
+            }
+            return {!op.flag, s};
         case op_kind::clear:
             return {true, s};  // its erases are the search's spontaneous steps
     }

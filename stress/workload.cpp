@@ -87,6 +87,7 @@ const char* name(op_type t) noexcept {
         case op_type::erase: return "erase";
         case op_type::load_and_erase: return "load_and_erase";
         case op_type::compare_and_erase: return "compare_and_erase";
+        case op_type::update: return "update";
         case op_type::range: return "range";
         case op_type::iterate: return "iterate";
         case op_type::clear: return "clear";
@@ -110,6 +111,7 @@ op_mix op_mix::defaults() {
     set(op_type::erase, 1200);
     set(op_type::load_and_erase, 600);
     set(op_type::compare_and_erase, 600);
+    set(op_type::update, 600);
     set(op_type::range, 3);
     set(op_type::iterate, 3);
     set(op_type::clear, 1);

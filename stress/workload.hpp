@@ -52,11 +52,12 @@ enum class op_type {
     erase,
     load_and_erase,
     compare_and_erase,
+    update,   // update() with a function that returns a fresh value
     range,    // range() with a visitor (sometimes stopping early)
     iterate,  // begin()/end() iterators (sometimes stopping early)
     clear,
 };
-inline constexpr std::size_t op_type_count = 13;
+inline constexpr std::size_t op_type_count = 14;
 const char* name(op_type t) noexcept;
 
 class op_mix {
