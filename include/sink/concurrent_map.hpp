@@ -957,7 +957,7 @@ public:
         /// lookup's exceptions and std::bad_alloc (then the iterator is
         /// unchanged).
         const_iterator& operator++() {
-            typename core::cursor c(core_->domain());
+            typename core::cursor c = core_->new_cursor();
             // A second publish of entry_, as the walk's anchor. It is never
             // entry_'s only protection: hp_ keeps entry_ until settle hands
             // that slot to the cursor, which outlives the walk. What the walk
@@ -965,7 +965,7 @@ public:
             // begin_at's load of entry_->next shows that (live), or makes the
             // walk start afresh from a section head (frozen).
             c.hp_anchor.reset_protection(entry_);
-            const bool from_here = c.begin_at(const_cast<entry*>(entry_)) == detail::step_result::ok;
+            const bool from_here = c.begin_at(detail::link_to<typename core::types>(entry_)) == detail::step_result::ok;
             typename core::position pos = pos_;
             settle(c, core_->first_after(c, pos, !from_here), pos);
             return *this;
@@ -985,7 +985,7 @@ public:
     private:
         friend class concurrent_map;
         explicit const_iterator(const core* map) : core_(map) {
-            typename core::cursor c(core_->domain());
+            typename core::cursor c = core_->new_cursor();
             typename core::position pos;
             settle(c, core_->first_after(c, pos, true), pos);
         }
@@ -1187,7 +1187,7 @@ private:
 
     template <class K>
     std::optional<T> load_impl(const K& key) const {
-        typename core::cursor c(core_.domain());
+        typename core::cursor c = core_.new_cursor();
         if (!core_.lookup(c, key)) {
             return std::nullopt;
         }
@@ -1200,12 +1200,12 @@ private:
     }
     template <class K>
     bool contains_impl(const K& key) const {
-        typename core::cursor c(core_.domain());
+        typename core::cursor c = core_.new_cursor();
         return core_.lookup(c, key);
     }
     template <class K>
     handle find_impl(const K& key) const {
-        typename core::cursor c(core_.domain());
+        typename core::cursor c = core_.new_cursor();
         if (!core_.lookup(c, key)) {
             return handle();
         }
@@ -1218,7 +1218,7 @@ private:
     }
     template <class K, class F>
     bool visit_impl(const K& key, F& f) const {
-        typename core::cursor c(core_.domain());
+        typename core::cursor c = core_.new_cursor();
         if (!core_.lookup(c, key)) {
             return false;
         }

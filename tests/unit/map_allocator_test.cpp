@@ -125,7 +125,7 @@ TEST(MapAllocator, AStatefulAllocatorGetsEverythingBack) {
     EXPECT_EQ(ar.constructs.load(), ar.destroys.load());
 }
 
-// A map holds its pool and its segments of section heads (one list node per
+// A map holds its pool and its segments of section heads (8 bytes per
 // section, 2^width - 1 heads in all) and nothing else: growing adds a
 // segment and replaces nothing. Emptied by erases, it shrinks, and the
 // segments its shrinks retired are freed (each completed resize drains the
@@ -140,8 +140,9 @@ TEST(MapAllocator, AMapHoldsItsPoolAndItsSegmentsOnly) {
     }
     sink::concurrent_map_stats s = m.stats();
     ASSERT_GE(s.grows, 8u);
-    // A head is a list node: 16 bytes, 24 when the values are in place.
-    const long head_bytes = static_cast<long>(sizeof(typename sink::detail::map_types<std::uint64_t, std::uint64_t, map::allocator_type>::node));
+    // A head is its `next` alone: 8 bytes, in every kind of map.
+    const long head_bytes = static_cast<long>(sizeof(sink::detail::map_head));
+    static_assert(sizeof(sink::detail::map_head) == 8);
     const long segment_bytes = static_cast<long>(s.sections) * head_bytes;
     long outside_pool = ar.bytes.load() - static_cast<long>(s.node_pool_bytes);
     EXPECT_LE(outside_pool, segment_bytes + 64 * 1024)
@@ -154,7 +155,7 @@ TEST(MapAllocator, AMapHoldsItsPoolAndItsSegmentsOnly) {
     EXPECT_GE(s.shrinks, 8u);
     domain.drain();
     outside_pool = ar.bytes.load() - static_cast<long>(m.stats().node_pool_bytes);
-    EXPECT_LE(outside_pool, static_cast<long>(m.stats().sections * 16) + 64 * 1024)
+    EXPECT_LE(outside_pool, static_cast<long>(m.stats().sections * 8) + 64 * 1024)
         << "segments taken out by shrinks are still held";
 }
 

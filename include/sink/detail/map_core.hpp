@@ -88,11 +88,11 @@ public:
 #if !defined(NDEBUG) && !defined(SINK_ATOMICS_RELACY)
         assert(!any_entry_protected() && "sink::concurrent_map destroyed while a handle or iterator of it is alive");
 #endif
-        node* n = target<types>(start_->next.load(mo_relaxed));
-        while (n != end_) {
-            node* after = target<types>(n->next.load(mo_relaxed));
-            if (!is_head_order(n->order)) {
-                types::destroy(n);  // heads are their segment's
+        link n = ref_of(start_->next.load(mo_relaxed));
+        while (target<types>(n) != end_) {
+            const link after = ref_of(load_next<types>(n, mo_relaxed));
+            if (!is_head_ref(n)) {
+                types::destroy(target<types>(n));  // heads are their segment's
             }
             n = after;
         }
@@ -126,9 +126,10 @@ public:
     bool any_entry_protected() const {
         std::vector<const void*> published = hazard_domain_access::published(*domain_);
         std::sort(published.begin(), published.end());
-        for (node* n = target<types>(start_->next.load(mo_relaxed)); n != end_;
-             n = target<types>(n->next.load(mo_relaxed))) {
-            if (std::binary_search(published.begin(), published.end(), static_cast<const void*>(n))) {
+        for (link n = ref_of(start_->next.load(mo_relaxed)); target<types>(n) != end_;
+             n = ref_of(load_next<types>(n, mo_relaxed))) {
+            if (!is_head_ref(n) &&
+                std::binary_search(published.begin(), published.end(), static_cast<const void*>(target<types>(n)))) {
                 return true;
             }
         }
@@ -140,6 +141,8 @@ public:
     map_core& operator=(const map_core&) = delete;
 
     hazard_pointer_domain& domain() const noexcept { return *domain_; }
+    // A cursor for walks of this map (its domain's slots, its directory).
+    cursor new_cursor() const { return cursor(*domain_, segments_); }
     const Hash& hash_function() const { return hash_; }
     const KeyEqual& key_eq() const { return eq_; }
     const concurrent_map_options& options() const noexcept { return options_; }
@@ -263,7 +266,7 @@ public:
     template <bool RemakeEachAttempt = false, class K, class Decide, class Make, class Replacement = no_replacement>
     decision write(const K& key, std::uint64_t order, Decide&& decide, Make&& make,
                    Replacement&& replacement = Replacement()) {
-        cursor c(*domain_);
+        cursor c = new_cursor();
         node_holder fresh;
         // Once the new node is made the key may have been moved into it.
         auto match = [this, &key, &fresh](node* n) {
@@ -337,7 +340,8 @@ public:
                 const std::uint64_t kind =
                     d == decision::replace
                         ? live.e->order
-                        : types::new_entry_order(order, c.insert_prev()->order != order || fault::second_plain_key);
+                        : types::new_entry_order(order, !is_plain_entry_of(c.insert_prev(), order) ||
+                                                            fault::second_plain_key);
                 if (!fresh) {
                     fresh.reset(make(kind));
                 } else if (fresh.get()->order != kind &&
@@ -492,25 +496,28 @@ private:
                     continue;
                 }
             }
-            if (cur->order > last) {
+            std::uint64_t o = 0;
+            if (!c.cur_order(o)) [[unlikely]] {
+                continue;  // a head whose segment left: frozen, examine it again
+            }
+            if (o > last) {
                 return walk_status::absent;
             }
-            if (fault::live_tombstone && is_frozen(c.cur_link) && is_entry_order(cur->order) &&
-                in_group(cur->order) && matches(cur)) {
+            if (fault::live_tombstone && is_frozen(c.cur_link) && is_entry_order(o) && in_group(o) && matches(cur)) {
                 return walk_status::found;  // the fault: an erased or superseded entry taken as live
             }
             if (!is_frozen(c.cur_link)) {
-                if (cur->order < order) {
+                if (o < order) {
                     // Writes only: the grow heuristic runs after an insert
                     // (lookups skip the count, lever 12).
-                    if (need_boundary && is_entry_order(cur->order)) {
+                    if (need_boundary && is_entry_order(o)) {
                         ++c.live_passed;
                     }
-                } else if (matches(cur)) {  // in the group: order <= cur->order <= last
+                } else if (matches(cur)) {  // in the group: order <= o <= last (an entry)
                     return walk_status::found;
                 }
             }
-            if (cur->order == last && need_boundary && !c.boundary_saved &&
+            if (o == last && need_boundary && !c.boundary_saved &&
                 c.save_boundary() == step_result::restart) {
                 return walk_status::restart;
             }
@@ -593,7 +600,7 @@ private:
     // Links `fresh` (a key with no live entry) between its group's plain
     // part and the front of its stamped part; c.insert_direct() holds.
     bool insert_new(cursor& c, entry* fresh) const {
-        node* succ = c.insert_succ();
+        const link succ = c.insert_succ();
         if (is_stamped_order(fresh->order)) {
             // A new key is linked unstamped, also when `fresh` was made for a
             // replace that lost its race to an erase and carries the stamp it
@@ -601,21 +608,21 @@ private:
             if constexpr (!fault::stale_retry_stamp) {
                 stamped(fresh)->stamp.store(stamped_entry::unstamped, mo_relaxed);
             }
-            if (succ->order == fresh->order) {
+            if (!is_head_ref(succ) && target<types>(succ)->order == fresh->order) {
                 // fresh goes in front of the stamped part: its front must be
                 // stamped before anything is linked before it, so that
                 // fresh, stamped later, gets the higher stamp
                 // (docs/design.md, invariant 7).
-                stamp_of(stamped(succ));
+                stamp_of(stamped(target<types>(succ)));
             }
             if constexpr (fault::stamp_before_link) {
                 stamp_of(stamped(fresh));  // the fault: a stamp taken before the CAS can be stale
             }
         }
-        fresh->next.store(link_to<types>(succ), mo_relaxed);
+        fresh->next.store(succ, mo_relaxed);
         // The link as read: a section head's carries its installer's claim
-        // while it has one (map_sections.hpp); an entry's is succ's address.
-        link expected = fault::expect_unclaimed_link ? link_to<types>(succ) : c.insert_prev_link();
+        // while it has one (map_sections.hpp); an entry's is succ's ref.
+        link expected = fault::expect_unclaimed_link ? succ : c.insert_prev_link();
         if constexpr (fault::succ_unprotected) {
             // The fault: succ's address may be freed and come back as another
             // node right after prev before the CAS (design.md, item 13).
@@ -633,6 +640,11 @@ private:
         // the kind right: prev live and adjacent to succ means no plain entry
         // of the group but prev can be live.
         return cas_next<types>(c.insert_prev(), expected, link_to<types>(fresh), link_success_order, link_failure_order);
+    }
+
+    // Whether `ref` leads to a plain entry of the group of base order `order`.
+    static bool is_plain_entry_of(link ref, std::uint64_t order) noexcept {
+        return !is_head_ref(ref) && target<types>(ref)->order == order;
     }
 
     // The orders of the CASes that link a new entry (insert_new, replace_live).
@@ -692,7 +704,7 @@ private:
     // A compacting walk over the key's section, best effort.
     void repair(std::uint64_t order) const noexcept {
         try {
-            cursor c(*domain_);
+            cursor c = new_cursor();
             for (int attempts = 0; attempts < 4; ++attempts) {
                 find_start(c, order);
                 if (walk(c, order, any_live_node, /*compact=*/true, /*need_boundary=*/false) != walk_status::restart) {
@@ -729,14 +741,15 @@ private:
         const std::uint64_t prefix = prefix_of(order, width);
         if (prefix != 0) [[likely]] {
             segment* seg = nullptr;
-            node* h = protect_head(c.hp_start, place_of(prefix, width), seg);
+            const head_place place = place_of(prefix, width);
+            map_head* h = protect_head(c.hp_start, place, seg);
             if (h != nullptr) [[likely]] {
                 // Acquire, read after h was validated: its successor's fields.
                 const link l = h->next.load(mo_acquire);
                 if (is_usable_head_link(l)) [[likely]] {
                     c.width = width;
                     c.hp_anchor.swap(c.hp_start);
-                    if (c.begin_at(h, l) == step_result::ok) [[likely]] {
+                    if (c.begin_at(link_to_head(h, place.level), l) == step_result::ok) [[likely]] {
                         return;
                     }
                 }
@@ -746,11 +759,11 @@ private:
     }
     void find_start_general(cursor& c, std::uint64_t order) const;
     void start_below(cursor& c, std::uint64_t order) const;
-    node* protect_head(hazard_pointer& hp, head_place place, segment*& seg) const noexcept;
-    bool install_head(cursor& c, segment* seg, node* h) const;
-    static void unclaim(node* h) noexcept;
-    bool release_claim(cursor& c, node* h) const;
-    void unlink_frozen_head(cursor& c, node* h) const;
+    map_head* protect_head(hazard_pointer& hp, head_place place, segment*& seg) const noexcept;
+    bool install_head(cursor& c, segment* seg, map_head* h, head_place place) const;
+    static void unclaim(map_head* h) noexcept;
+    bool release_claim(cursor& c, map_head* h, std::uint64_t order) const;
+    void unlink_frozen_head(cursor& c, std::uint64_t order) const;
     unsigned current_width() const noexcept;
 
     // The heuristics that ask for a resize after a change, the resize, and
@@ -764,7 +777,7 @@ private:
     void grow(std::uint64_t s, unsigned to) const;
     bool shrink_one(std::uint64_t s) const;
     bool finish_shrink(std::uint64_t s) const;
-    static bool freeze_head(node* h) noexcept;
+    static bool freeze_head(map_head* h) noexcept;
     void give_back_memory(bool trim, bool drain = true) const noexcept;
 
     // ---- whole-list walks (map_iteration.hpp) -----------------------------------

@@ -9,6 +9,11 @@
 // frozen node is validated against the last live node before its run, the
 // `anchor`: the run (immutable) is in the list exactly as long as
 // anchor->next still points at its first node.
+//
+// The cursor keeps a ref (map_node.hpp) of each position beside its
+// address: a position may be a section head, which is its `next` alone, and
+// the ref says so. `next` is reached through the ref (load_next, cas_next);
+// `order` is read only from nodes (cur_order finds a head's).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +22,7 @@
 
 #include "sink/detail/atomic.hpp"
 #include "sink/detail/fault.hpp"
+#include "sink/detail/map_heads.hpp"
 #include "sink/detail/map_node.hpp"
 #include "sink/detail/stall.hpp"
 #include "sink/hazard_pointer.hpp"
@@ -29,12 +35,14 @@ enum class step_result { ok, restart };
 template <class Types>
 struct map_cursor {
     using node = typename Types::node;
+    using directory = atomic<head_segment<Types>*>;
 
     // The five slots in one acquisition (lever 2 of docs/performance.md):
     // the thread's cursor slots when they are free (lever 8), adopted in
     // place (lever 9). May throw bad_alloc (the general path), owning
     // nothing then.
-    explicit map_cursor(hazard_pointer_domain& d) : domain(&d) {
+    // `heads`: the map's segment directory, where a head's order is found.
+    map_cursor(hazard_pointer_domain& d, const directory* heads) : domain(&d), segments(heads) {
         if (atomic<const void*>* const s = hazard_domain_access::try_take_cursor_slots(d)) [[likely]] {
             adopt(s, s + 1, s + 2, s + 3, s + 4);
         } else {
@@ -47,6 +55,7 @@ struct map_cursor {
     map_cursor& operator=(const map_cursor&) = delete;
 
     hazard_pointer_domain* domain;
+    const directory* segments;
     hazard_pointer hp_start;   // scratch for finding the start: a section head being checked or installed
     hazard_pointer hp_anchor;  // protects anchor
     hazard_pointer hp_cur;     // protects cur
@@ -57,34 +66,37 @@ struct map_cursor {
 
     unsigned width = 0;        // the width the walk's start was found at
     node* anchor = nullptr;    // last live node passed; in the list when validated
+    link anchor_ref = 0;       // its ref (a head, a node)
     link anchor_link = 0;      // anchor->next as last read (never frozen)
-    node* cur = nullptr;       // the node under examination
+    node* cur = nullptr;       // the node under examination (an entry only if cur_ref says so)
+    link cur_ref = 0;          // its ref
     link cur_link = 0;         // cur->next as last read
     bool in_run = false;       // cur lies inside a frozen run after anchor
 
     // The insertion point of a new key (the front of its group), saved when
     // a walk steps into the group; otherwise it is (anchor, cur).
     bool boundary_saved = false;
-    node* prev = nullptr;
+    link prev_ref = 0;
     link prev_link = 0;        // prev->next as read (succ, or a node before it)
-    node* succ = nullptr;
+    link succ_ref = 0;
     bool direct = false;       // succ was prev's immediate successor
 
     std::size_t live_passed = 0;  // live entries stepped over (grow heuristic)
 
-    // Starts at `w` (a section head or the start sentinel), which hp_anchor
-    // protects and which was found usable.
-    step_result begin_at(node* w) noexcept {
+    // Starts at `w` (the ref of a section head or the start sentinel), which
+    // hp_anchor protects and which was found usable.
+    step_result begin_at(link w) noexcept {
         // Acquire: w's successor was initialised before the release CAS that
         // linked it, and this load is how we come to read it.
-        return begin_at(w, w->next.load(mo_acquire));
+        return begin_at(w, load_next<Types>(w, mo_acquire));
     }
     // The same with w->next already read (acquire) after w was protected.
-    step_result begin_at(node* w, link l) noexcept {
+    step_result begin_at(link w, link l) noexcept {
         if (is_frozen(l)) {
             return step_result::restart;  // a shrink took w: look it up again
         }
-        anchor = w;
+        anchor = target<Types>(w);
+        anchor_ref = w;
         anchor_link = l;
         live_passed = 0;
         boundary_saved = false;
@@ -96,9 +108,10 @@ struct map_cursor {
         for (;;) {
             node* n = target<Types>(anchor_link);
             hazard_domain_access::publish(hp_cur, n);  // then re-read (reader fence inside)
-            const link now = anchor->next.load(mo_acquire);
+            const link now = load_next<Types>(anchor_ref, mo_acquire);
             if (now == anchor_link) {
                 cur = n;
+                cur_ref = ref_of(anchor_link);
                 in_run = false;
                 return step_result::ok;
             }
@@ -110,7 +123,27 @@ struct map_cursor {
     }
 
     // Reads cur->next into cur_link. Acquire: the successor's fields.
-    void examine() noexcept { cur_link = cur->next.load(mo_acquire); }
+    void examine() noexcept { cur_link = load_next<Types>(cur_ref, mo_acquire); }
+
+    // cur's order, after examine(). A node carries its own; a head's
+    // follows from its place in its segment (order_of_head). A head whose
+    // segment has left the directory was frozen before it left, but may
+    // have looked live when examined: then false, and the caller examines
+    // it again (it reads the freeze now: order_of_head). A frozen head of
+    // unknown order reads as 0, below every key: a walk neither stops nor
+    // matches at a frozen node, and 0 is no walk's target, so it passes.
+    bool cur_order(std::uint64_t& order) const noexcept {
+        if (!is_head_ref(cur_ref)) {
+            order = cur->order;
+            return true;
+        }
+        if (order_of_head<Types>(segments, cur_ref, order)) {
+            return true;
+        }
+        order = 0;
+        return is_frozen(cur_link);
+    }
+    bool cur_is_head() const noexcept { return is_head_ref(cur_ref); }
 
     // Moves from cur to its successor, as last examined. Returns ok also when
     // it did not move because cur changed meanwhile; the caller re-examines.
@@ -121,19 +154,21 @@ struct map_cursor {
         if (!is_frozen(cur_link)) {
             // cur was live; if its next is unchanged it still is, so it is in
             // the list and n is its successor: n is protected.
-            if (!fault::skip_step_validation && cur->next.load(mo_acquire) != cur_link) {
+            if (!fault::skip_step_validation && load_next<Types>(cur_ref, mo_acquire) != cur_link) {
                 return step_result::ok;
             }
             hp_anchor.swap(hp_cur);
             anchor = cur;
+            anchor_ref = cur_ref;
             anchor_link = cur_link;
             hp_cur.swap(hp_next);
             cur = n;
+            cur_ref = ref_of(cur_link);
             in_run = false;
             return step_result::ok;
         }
         // cur is frozen: validate against the anchor (item 1).
-        const link now = anchor->next.load(mo_acquire);
+        const link now = load_next<Types>(anchor_ref, mo_acquire);
         if (now != anchor_link && !fault::skip_run_validation) {
             if (is_frozen(now)) {
                 return step_result::restart;
@@ -153,6 +188,7 @@ struct map_cursor {
         }
         hp_cur.swap(hp_next);
         cur = n;
+        cur_ref = ref_of(cur_link);
         in_run = true;
         return step_result::ok;
     }
@@ -176,22 +212,22 @@ struct map_cursor {
         // retired, and retiring must not fail (headerless_retirer).
         headerless_retirer retirer(*domain);
         const std::size_t room = fault::cut_past_room ? retirer.room() + 1 : retirer.room();
-        if (retirer.room() == 0 && !is_head_order(cur->order)) {
+        if (retirer.room() == 0 && !cur_is_head()) {
             return cut_result::skipped;
         }
-        node* first = cur;
+        const link first = cur_ref;
         hp_first.swap(hp_cur);  // keep the expected value protected (item 3)
         if constexpr (fault::cut_first_unprotected) {
             hp_first.reset_protection(nullptr);  // the fault: the expected address may come back
         }
         link l = cur_link;
-        node* y = nullptr;
+        link y = 0;
         // Entries of the run from first up to (not including) n.
-        std::size_t entries = is_head_order(first->order) ? 0 : 1;
+        std::size_t entries = is_head_ref(first) ? 0 : 1;
         for (;;) {
-            node* n = target<Types>(l);
-            hazard_domain_access::publish(hp_next, n);  // then re-read anchor->next
-            const link now = anchor->next.load(mo_acquire);
+            const link n = ref_of(l);
+            hazard_domain_access::publish(hp_next, target<Types>(n));  // then re-read anchor->next
+            const link now = load_next<Types>(anchor_ref, mo_acquire);
             if (now != anchor_link) {
                 if (is_frozen(now)) {
                     return cut_result::restart;
@@ -200,8 +236,8 @@ struct map_cursor {
                 return enter() == step_result::ok ? cut_result::moved : cut_result::restart;
             }
             // The run up to n is in the list and immutable: n is protected.
-            l = n->next.load(mo_acquire);
-            const bool head = is_head_order(n->order);
+            l = load_next<Types>(n, mo_acquire);
+            const bool head = is_head_ref(n);
             if (!is_frozen(l) || (!head && entries == room)) {
                 y = n;
                 break;
@@ -218,25 +254,28 @@ struct map_cursor {
         // CAS changes no key's state; it decides who retires the run. Only one
         // CAS can replace `first` in anchor->next, and no other node points
         // into the run from the list, so exactly one thread retires it.
-        if (cas_next<Types>(anchor, expected, link_to<Types>(y), mo_acq_rel, mo_acquire)) {
-            node* n = first;
+        // (y is the ref that led to it: the head mark and level, if it is a
+        // head, stay in the link.)
+        if (cas_next<Types>(anchor_ref, expected, y, mo_acq_rel, mo_acquire)) {
+            link n = first;
             while (n != y) {
                 // We own the run now; its links are frozen, so this reads what
                 // the walk above read.
-                node* after = target<Types>(n->next.load(mo_relaxed));
+                const link after = ref_of(load_next<Types>(n, mo_relaxed));
                 // Unreachable now but for hazard pointers (protected ones
                 // stay until their slots let go); freed by a later scan.
                 // A head is only out of the list: its segment's shrink
                 // retires it with the rest of the segment.
-                if (!is_head_order(n->order)) {
-                    retirer.retire(n, Types::node_reclaimer);
+                if (!is_head_ref(n)) {
+                    retirer.retire(target<Types>(n), Types::node_reclaimer);
                     ++retired;
                 }
                 n = after;
             }
-            anchor_link = link_to<Types>(y);
+            anchor_link = y;
             hp_cur.swap(hp_next);  // y, protected since the walk reached it
-            cur = y;
+            cur = target<Types>(y);
+            cur_ref = y;
             in_run = false;
             return cut_result::cut;
         }
@@ -267,20 +306,21 @@ struct map_cursor {
         }
         hp_prev.reset_protection(anchor);
         hp_succ.reset_protection(cur);
-        if (!fault::unvalidated_handoff && anchor->next.load(mo_acquire) != anchor_link) {
+        if (!fault::unvalidated_handoff && load_next<Types>(anchor_ref, mo_acquire) != anchor_link) {
             return step_result::restart;
         }
-        prev = anchor;
+        prev_ref = anchor_ref;
         prev_link = anchor_link;
-        succ = cur;
+        succ_ref = cur_ref;
         direct = !in_run;
         boundary_saved = true;
         return step_result::ok;
     }
-    node* insert_prev() const noexcept { return boundary_saved ? prev : anchor; }
+    // Refs of the insertion point: prev is a node or a head, succ too.
+    link insert_prev() const noexcept { return boundary_saved ? prev_ref : anchor_ref; }
     // insert_prev()->next as read; when insert_direct(), its target is insert_succ().
     link insert_prev_link() const noexcept { return boundary_saved ? prev_link : anchor_link; }
-    node* insert_succ() const noexcept { return boundary_saved ? succ : cur; }
+    link insert_succ() const noexcept { return boundary_saved ? succ_ref : cur_ref; }
     bool insert_direct() const noexcept { return boundary_saved ? direct : !in_run; }
 
 private:

@@ -1,10 +1,13 @@
 // The section heads of sink::concurrent_map and the segments that hold them.
 //
 // A section of width w is the set of orders that share their top w bits
-// (the section's prefix). Its head is a list node of 16 bytes ({next,
-// order}, a map_node; 24 when values are in place) whose order is the
-// prefix followed by zeros: it sorts before every entry of its section, and
-// a walk to a key starts there.
+// (the section's prefix). Its head is a map_head, its `next` alone (8
+// bytes), whose order is the prefix followed by zeros: it sorts before every
+// entry of its section, and a walk to a key starts there. The order is not
+// stored: it follows from the head's place (level and index) in its
+// segment, and every link that leads to a head carries the level
+// (map_node.hpp), so a walk that steps onto one finds its order with the
+// directory entry of that level (order_of_head).
 // Heads live in segments, not in the node pool: segment k (1 <= k <= 40)
 // holds the 2^(k-1) heads whose prefix has exactly k significant bits (the
 // odd prefixes of width k), so growing from width w to w + 1 adds segment
@@ -20,6 +23,7 @@
 #pragma once
 
 #include <bit>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -74,8 +78,6 @@ struct head_segment;
 // the allocator alive for as long as the segment exists, as for nodes).
 template <class Types>
 struct head_segment : retired_range {
-    using node = typename Types::node;
-
     const unsigned level;
     node_pool_base* const pool;
     // Who keeps the segment from being retired: 1 for the directory while
@@ -114,22 +116,28 @@ struct head_segment : retired_range {
         }
     }
 
-    node& head(std::uint64_t index) noexcept { return heads()[index]; }
-    node* heads() noexcept {
-        return reinterpret_cast<node*>(reinterpret_cast<unsigned char*>(this) + header_bytes);
+    map_head& head(std::uint64_t index) noexcept { return heads()[index]; }
+    map_head* heads() noexcept {
+        return reinterpret_cast<map_head*>(reinterpret_cast<unsigned char*>(this) + header_bytes);
     }
-    // Every head unlinked (next 0), with its order.
+    // The address of head 0 of a segment at `s`, without reading it.
+    static std::uintptr_t heads_address(const head_segment* s) noexcept {
+        return reinterpret_cast<std::uintptr_t>(s) + header_bytes;
+    }
+    // Every head unlinked (next 0).
     static head_segment* make(unsigned level, node_pool_base* pool) {
         const std::uint64_t n = heads_in_segment(level);
         unit_allocator a = allocator(pool);
         unit* raw = std::allocator_traits<unit_allocator>::allocate(a, units_for(n));
         auto* s = ::new (static_cast<void*>(raw)) head_segment(level, pool);
         for (std::uint64_t i = 0; i < n; ++i) {
-            ::new (static_cast<void*>(s->heads() + i)) node(head_order(head_place{level, i}), 0);
+            ::new (static_cast<void*>(s->heads() + i)) map_head(0);
         }
         s->holds.store(1, mo_relaxed);  // the directory's; published with the segment
         s->doomed.store(0, mo_relaxed);
-        s->bytes = header_bytes + n * sizeof(node);
+        s->bytes = header_bytes + n * sizeof(map_head);
+        // The level goes into the top bits of links to the heads.
+        assert((reinterpret_cast<link>(s) + s->bytes) >> head_level_shift == 0);
         s->free_range = [](retired_range* r) noexcept { destroy(static_cast<head_segment*>(r)); };
         if (pool != nullptr) {
             pool->ref();  // dropped by destroy, after the segment is freed
@@ -140,7 +148,7 @@ struct head_segment : retired_range {
         const std::uint64_t n = heads_in_segment(s->level);
         node_pool_base* const pool = s->pool;
         for (std::uint64_t i = 0; i < n; ++i) {
-            s->heads()[i].~node();
+            s->heads()[i].~map_head();
         }
         s->~head_segment();
         {
@@ -156,14 +164,40 @@ private:
     using unit = std::max_align_t;
     using unit_allocator = typename Types::alloc_traits::template rebind_alloc<unit>;
     static unit_allocator allocator(const node_pool_base* pool) { return unit_allocator(Types::allocator_of(pool)); }
-    static constexpr std::size_t header_bytes = (sizeof(head_segment) + alignof(node) - 1) / alignof(node) * alignof(node);
+    static constexpr std::size_t header_bytes = (sizeof(head_segment) + alignof(map_head) - 1) / alignof(map_head) * alignof(map_head);
 
     head_segment(unsigned level_, node_pool_base* pool_) noexcept : level(level_), pool(pool_) {}
 
     static std::size_t units_for(std::uint64_t n) noexcept {
-        return static_cast<std::size_t>((header_bytes + n * sizeof(node) + sizeof(unit) - 1) / sizeof(unit));
+        return static_cast<std::size_t>((header_bytes + n * sizeof(map_head) + sizeof(unit) - 1) / sizeof(unit));
     }
 };
+
+// The order of the head that `ref` (a head's ref) leads to: from its place
+// in the segment that the directory holds at the ref's level. Reads the
+// directory entry only, never the segment: the address is compared, not
+// followed. False if the head is not in that segment: its own left the
+// directory (a shrink took it out; the directory may hold a later grow's
+// at the level now). The caller protects the head, so its segment is not
+// freed and no new one can overlap it. A shrink froze every head of its
+// segment before it cleared the directory entry, so after this acquire
+// load reads the clearing (or anything after it), a load of the head's
+// `next` reads the freeze.
+template <class Types>
+bool order_of_head(const atomic<head_segment<Types>*>* directory, link ref, std::uint64_t& order) noexcept {
+    const unsigned level = head_level_of(ref);
+    const head_segment<Types>* seg = directory[level].load(mo_acquire);
+    if (seg == nullptr) {
+        return false;
+    }
+    const std::uintptr_t offset = (ref & address_mask) - head_segment<Types>::heads_address(seg);
+    const std::uint64_t index = offset / sizeof(map_head);
+    if (index >= heads_in_segment(level)) {  // (below the segment, offset wrapped: also out)
+        return false;
+    }
+    order = head_order(head_place{level, index});
+    return true;
+}
 
 }  // namespace detail
 SINK_END_NAMESPACE

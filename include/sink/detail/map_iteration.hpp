@@ -20,7 +20,7 @@ namespace detail {
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 template <class F>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::for_each(F&& f) const {
-    cursor c(*domain_);
+    cursor c = new_cursor();
     position pos;
     if (!first_after(c, pos, true)) {
         return;
@@ -60,10 +60,11 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::first_after(cursor& c, positio
         for (;;) {
             c.examine();
             node* n = c.cur;
-            if (n->order == end_order) {
+            if (n == end_) {
                 return false;
             }
-            if (!is_frozen(c.cur_link) && is_entry_order(n->order) && n->order >= pos.order) {
+            // (A head is passed without its order: the positions are entries'.)
+            if (!is_frozen(c.cur_link) && !c.cur_is_head() && n->order >= pos.order) {
                 const bool plain = !is_stamped_order(n->order);
                 position here;
                 if (!plain) {
@@ -110,7 +111,7 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::stamp_part_front(cursor& c) co
         c.hp_next.reset_protection(nullptr);
         return false;
     }
-    if (y->order == stamped_order(c.cur->order)) {
+    if (!is_head_ref(c.cur_link) && y->order == stamped_order(c.cur->order)) {
         stamp_of(stamped(y));
     }
     // Let y go: the walk protects what it steps onto itself. Left here,
@@ -144,9 +145,13 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::next_after(cursor& c, position
 // Erases every entry that is in the map when the walk reaches it.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::clear() {
-    cursor c(*domain_);
+    cursor c = new_cursor();
     bool froze_any = false;
-    full_walk(c, [this, &froze_any](node* n, link l) {
+    full_walk(c, [this, &froze_any](link ref, link l) {
+        if (is_head_ref(ref)) {
+            return false;
+        }
+        node* n = target<types>(ref);
         if (!is_entry_order(n->order)) {
             return false;
         }
@@ -155,7 +160,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::clear() {
         // LP (of erasing this entry): as in erase_live. Only the CAS that
         // froze the entry counts it out: a failed one met a newer
         // version or another erase, which is examined again.
-        if (cas_next<types>(n, expected, l | frozen_bit, mo_acq_rel, mo_acquire) ||
+        if (cas_next<types>(ref, expected, l | frozen_bit, mo_acq_rel, mo_acquire) ||
             fault::clear_counts_lost_cas) {
             size_.add(-1);
             froze_any = true;
@@ -175,7 +180,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::clear() {
     give_back_memory(/*trim=*/true, /*drain=*/froze_any);
 }
 
-// A compacting walk over the whole list. `visit(node, link)` is called on
+// A compacting walk over the whole list. `visit(ref, link)` is called on
 // live nodes other than the end sentinel; it returns true if it changed
 // the node (which is then examined again).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
@@ -183,7 +188,7 @@ template <class Visit>
 void map_core<Key, T, Hash, KeyEqual, Allocator>::full_walk(cursor& c, Visit&& visit) const {
     for (;;) {
         c.hp_anchor.reset_protection(start_);  // the start sentinel is never retired
-        if (c.begin_at(start_) != step_result::ok) {
+        if (c.begin_at(link_to<types>(start_)) != step_result::ok) {
             continue;
         }
         bool restart = false;
@@ -201,10 +206,10 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::full_walk(cursor& c, Visit&& v
                     // No room to retire: step through the run.
                 }
             } else {
-                if (c.cur->order == end_order) {
+                if (c.cur == end_) {
                     return;
                 }
-                if (visit(c.cur, c.cur_link)) {
+                if (visit(c.cur_ref, c.cur_link)) {
                     continue;
                 }
             }

@@ -24,7 +24,7 @@
 SINK_BEGIN_NAMESPACE
 namespace detail {
 
-// A node's `next` word: the successor's address with a flag bit.
+// A node's `next` word: the successor's address with flag bits.
 //   frozen:  this `next` never changes again: a newer version follows (set
 //            by the CAS that links it), or the node is erased (its own
 //            tombstone). Every CAS on `next` expects an unfrozen value, so a
@@ -35,11 +35,30 @@ namespace detail {
 //            (map_sections.hpp). Means nothing to a walk, which masks it
 //            off; CASes on a head expect the value they read, with or
 //            without it, and may drop it.
+// Those two say something about the word's owner. The rest says what the
+// successor is: when it is a section head, the link carries
+//   head:    bit 2, and the head's level in the top six bits (58-63, above
+//            any user-space address, 57-bit ones included).
+// A head is its `next` alone (map_head, 8 bytes): a walk learns from the
+// link that it steps onto one, and of which level, and finds its order
+// from its place in its segment (map_heads.hpp). Every link that leads to
+// a head is made by link_to_head or copied from one, so that it carries
+// both.
+//
+// A `ref` is a link without the two flags: the address of a node or a
+// head, and for a head its mark and level. Walks keep refs of the nodes
+// they stand on, and reach `next` through them (load_next, cas_next).
 using link = std::uintptr_t;
 inline constexpr link frozen_bit = 1;
 inline constexpr link claimed_bit = 2;
 inline constexpr link flag_bits = frozen_bit | claimed_bit;
+inline constexpr link head_bit = 4;
+inline constexpr unsigned head_level_shift = 58;
+inline constexpr link address_mask = ((link{1} << head_level_shift) - 1) & ~link{7};
 
+inline constexpr link ref_of(link l) noexcept { return l & ~flag_bits; }
+inline constexpr bool is_head_ref(link l) noexcept { return (l & head_bit) != 0; }
+inline constexpr unsigned head_level_of(link l) noexcept { return static_cast<unsigned>(l >> head_level_shift); }
 inline constexpr bool is_frozen(link l) noexcept { return (l & frozen_bit) != 0; }
 
 // The list is sorted by `order`, then (within equal orders) by descending
@@ -82,15 +101,16 @@ inline constexpr bool is_stamped_order(std::uint64_t order) noexcept { return (o
 inline constexpr std::uint64_t stamped_order(std::uint64_t order) noexcept { return order | stamped_bit; }
 inline constexpr std::uint64_t base_order(std::uint64_t order) noexcept { return order & ~stamped_bit; }
 
-// What every node has. Immutable after publication except `next`. No
-// reclamation header: a node cut out of the list is retired as an item of
-// its thread's batch (detail::headerless_retirer), with Types::node_reclaimer.
+// What every node has: entries and the two sentinels. Immutable after
+// publication except `next`. No reclamation header: a node cut out of the
+// list is retired as an item of its thread's batch
+// (detail::headerless_retirer), with Types::node_reclaimer. Section heads
+// are not nodes but map_heads (below), which the list links as it links
+// nodes (the link says which it leads to).
 //
 // In a map whose values are kept in place (map_types::values_in_place),
 // `next` is a link_cell: the link and, in an entry, the value's word, which
-// one double-width CAS changes together. Every node has the cell, so that
-// `order` is at the same place in all of them (a head then costs 24 bytes
-// instead of 16); only entries' cells hold a word.
+// one double-width CAS changes together.
 template <class Types>
 struct map_node {
     map_node(std::uint64_t order_, link next_) noexcept : next(next_), order(order_) {}
@@ -99,11 +119,48 @@ struct map_node {
     const std::uint64_t order;
 };
 
-// A CAS on n's `next`. An entry's cell in a map of values in place is only
-// ever CASed double-width (link_cell.hpp): this keeps its word.
+// A section head: its `next` and nothing else, in every kind of map. Its
+// order is its prefix followed by zeros, which its place in its segment
+// says (map_heads.hpp); a head is never double-width CASed.
+struct map_head {
+    explicit map_head(link next_) noexcept : next(next_) {}
+
+    atomic<link> next;
+};
+
 template <class Types>
-bool cas_next(map_node<Types>* n, link& expected, link desired, memory_order success,
-              memory_order failure) noexcept {
+typename Types::node* target(link l) noexcept {
+    return reinterpret_cast<typename Types::node*>(l & address_mask);
+}
+inline map_head* head_at(link ref) noexcept { return reinterpret_cast<map_head*>(ref & address_mask); }
+// The ref of an entry or sentinel.
+template <class Types>
+link link_to(const typename Types::node* n) noexcept {
+    return reinterpret_cast<link>(n);
+}
+// The ref of a head of `level` (1..40).
+inline link link_to_head(const map_head* h, unsigned level) noexcept {
+    return reinterpret_cast<link>(h) | head_bit | (static_cast<link>(level) << head_level_shift);
+}
+
+// The `next` of the node or head that `ref` leads to.
+template <class Types>
+link load_next(link ref, memory_order mo) noexcept {
+    if (is_head_ref(ref)) {
+        return head_at(ref)->next.load(mo);
+    }
+    return target<Types>(ref)->next.load(mo);
+}
+
+// A CAS on the `next` of the node or head that `ref` leads to. An entry's
+// cell in a map of values in place is only ever CASed double-width
+// (link_cell.hpp): this keeps its word.
+template <class Types>
+bool cas_next(link ref, link& expected, link desired, memory_order success, memory_order failure) noexcept {
+    if (is_head_ref(ref)) {
+        return head_at(ref)->next.compare_exchange_strong(expected, desired, success, failure);
+    }
+    typename Types::node* n = target<Types>(ref);
     if constexpr (Types::values_in_place) {
         if (is_entry_order(n->order)) {
             return n->next.compare_exchange_link(expected, desired, success, failure);
@@ -516,15 +573,6 @@ private:
         free_node(n);
     }
 };
-
-template <class Types>
-typename Types::node* target(link l) noexcept {
-    return reinterpret_cast<typename Types::node*>(l & ~flag_bits);
-}
-template <class Types>
-link link_to(const typename Types::node* n) noexcept {
-    return reinterpret_cast<link>(n);
-}
 
 }  // namespace detail
 SINK_END_NAMESPACE

@@ -97,15 +97,15 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start_general(cursor& c, 
         while (prefix != 0) {
             const head_place place = place_of(prefix, width);
             segment* seg = nullptr;
-            node* h = protect_head(c.hp_start, place, seg);
+            map_head* h = protect_head(c.hp_start, place, seg);
             if (h != nullptr) {
                 link l = h->next.load(mo_acquire);
-                if (l == 0 && own_section && install_head(c, seg, h)) {
+                if (l == 0 && own_section && install_head(c, seg, h, place)) {
                     l = h->next.load(mo_acquire);
                 }
                 if (is_usable_head_link(l)) {
                     c.hp_anchor.swap(c.hp_start);
-                    if (c.begin_at(h, l) == step_result::ok) {
+                    if (c.begin_at(link_to_head(h, place.level), l) == step_result::ok) {
                         return;
                     }
                     break;  // frozen since: a shrink took it; look again
@@ -116,7 +116,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start_general(cursor& c, 
         }
         if (prefix == 0) {
             c.hp_anchor.reset_protection(start_);  // never retired
-            if (c.begin_at(start_) == step_result::ok) {
+            if (c.begin_at(link_to<types>(start_)) == step_result::ok) {
                 return;
             }
         }
@@ -133,13 +133,13 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start_general(cursor& c, 
 // the time it is re-read; then the head is that segment's, which is as good.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& hp, head_place place,
-                                                               segment*& seg) const noexcept -> node* {
+                                                               segment*& seg) const noexcept -> map_head* {
     seg = segments_[place.level].load(mo_acquire);
     for (;;) {
         if (seg == nullptr) {
             return nullptr;
         }
-        node* h = &seg->head(place.index);
+        map_head* h = &seg->head(place.index);
         hazard_domain_access::publish(hp, h);  // then re-read (reader fence inside)
         segment* now = segments_[place.level].load(mo_acquire);
         if (now == seg) {
@@ -149,8 +149,8 @@ auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& h
     }
 }
 
-// Links head h of segment seg (h protected in c.hp_start, found with next
-// 0) into the list, after a claim: the CAS of its next from 0 makes this
+// Links head h of segment seg, at `place` (h protected in c.hp_start,
+// found with next 0), into the list, after a claim: the CAS of its next from 0 makes this
 // thread its only installer. The installer holds the segment from before
 // the claim until h is either in the list and released or out of it for
 // good (segment::holds): a shrink may freeze h at any step, and an
@@ -164,7 +164,8 @@ auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& h
 // then its segment is never freed (a leak, not a dangling pointer; the
 // segment's reference to the map's pool keeps the pool too).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segment* seg, node* h) const {
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segment* seg, map_head* h,
+                                                               head_place place) const {
     if (!seg->try_hold()) {
         return false;  // the segment is on its way out
     }
@@ -192,7 +193,7 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segmen
         let_go();
         return false;
     }
-    const std::uint64_t order = h->order;
+    const std::uint64_t order = head_order(place);
     bool compact = false;
     try {
         for (;;) {
@@ -207,21 +208,22 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segmen
                 compact = true;  // a frozen run before the gap: cut it first
                 continue;
             }
-            node* succ = c.insert_succ();
+            const link succ = c.insert_succ();
             link mine = h->next.load(mo_relaxed);
             // Only a shrink's freeze changes a claimed, unlinked head: then it
             // stays out of the list.
-            if (is_frozen(mine) || !h->next.compare_exchange_strong(mine, claimed_bit | link_to<types>(succ),
-                                                                    mo_relaxed, mo_relaxed)) {
+            if (is_frozen(mine) ||
+                !h->next.compare_exchange_strong(mine, claimed_bit | succ, mo_relaxed, mo_relaxed)) {
                 let_go();
                 return false;
             }
             link expected = c.insert_prev_link();
             stall::at(stall::site::install);
             // Acq_rel, as every link: release publishes h's next (written
-            // above) to whoever reads it through prev. h's order was
-            // published with its segment. Fails if prev changed or was frozen.
-            if (cas_next<types>(c.insert_prev(), expected, link_to<types>(h), mo_acq_rel, mo_acquire)) {
+            // above) to whoever reads it through prev. The link carries h's
+            // level (its order follows from it and h's address). Fails if
+            // prev changed or was frozen.
+            if (cas_next<types>(c.insert_prev(), expected, link_to_head(h, level), mo_acq_rel, mo_acquire)) {
                 heads_installed_.add(1);
                 break;
             }
@@ -232,7 +234,7 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segmen
         let_go();
         throw;
     }
-    const bool in_list = release_claim(c, h);  // may throw: then the hold stays (see above)
+    const bool in_list = release_claim(c, h, order);  // may throw: then the hold stays (see above)
     let_go();
     return in_list;
 }
@@ -240,7 +242,7 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::install_head(cursor& c, segmen
 // Gives up the claim of a head that was never linked (if a shrink froze it
 // meanwhile, the freeze stays and so does the head, out of the list).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::unclaim(node* h) noexcept {
+void map_core<Key, T, Hash, KeyEqual, Allocator>::unclaim(map_head* h) noexcept {
     link l = h->next.load(mo_relaxed);
     while (!is_frozen(l) && !h->next.compare_exchange_weak(l, 0, mo_relaxed, mo_relaxed)) {
     }
@@ -266,12 +268,13 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::unclaim(node* h) noexcept {
 // starts at a claimed head), so the link happens-before its CAS, and so
 // before any freeze that follows it.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(cursor& c, node* h) const {
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(cursor& c, map_head* h,
+                                                                std::uint64_t order) const {
     link l = h->next.load(mo_acquire);
     stall::at(stall::site::claim_release);
     for (;;) {
         if (is_frozen(l)) {
-            unlink_frozen_head(c, h);
+            unlink_frozen_head(c, order);
             return false;
         }
         if ((l & claimed_bit) == 0) {
@@ -289,16 +292,17 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::release_claim(cursor& c, node*
     }
 }
 
-// Takes the frozen head h out of the list: a compacting walk over its
-// place, with c (whose hp_start may protect h: the walk leaves it alone).
+// Takes the frozen head of `order` out of the list: a compacting walk over
+// its place, with c (whose hp_start may protect it: the walk leaves it
+// alone).
 // Returns when h is out of the list. Throws bad_alloc if a frozen run of
 // entries before h cannot be cut for want of memory (a cut of heads alone
 // needs none).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-void map_core<Key, T, Hash, KeyEqual, Allocator>::unlink_frozen_head(cursor& c, node* h) const {
+void map_core<Key, T, Hash, KeyEqual, Allocator>::unlink_frozen_head(cursor& c, std::uint64_t order) const {
     for (;;) {
-        start_below(c, h->order);
-        if (walk(c, h->order, any_live_node, /*compact=*/true, /*need_boundary=*/false) != walk_status::restart) {
+        start_below(c, order);
+        if (walk(c, order, any_live_node, /*compact=*/true, /*need_boundary=*/false) != walk_status::restart) {
             return;
         }
     }
@@ -320,9 +324,10 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::start_below(cursor& c, std::ui
         bool started = false;
         while (prefix != 0) {
             segment* seg = nullptr;
-            node* h = protect_head(c.hp_anchor, place_of(prefix, width), seg);
+            const head_place place = place_of(prefix, width);
+            map_head* h = protect_head(c.hp_anchor, place, seg);
             if (h != nullptr && is_usable_head_link(h->next.load(mo_acquire))) {
-                started = c.begin_at(h) == step_result::ok;
+                started = c.begin_at(link_to_head(h, place.level)) == step_result::ok;
                 break;
             }
             prefix = parent_prefix(prefix);
@@ -332,7 +337,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::start_below(cursor& c, std::ui
         }
         if (prefix == 0) {
             c.hp_anchor.reset_protection(start_);
-            if (c.begin_at(start_) == step_result::ok) {
+            if (c.begin_at(link_to<types>(start_)) == step_result::ok) {
                 return;
             }
         }
@@ -382,14 +387,14 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::load_allows(unsigned width, st
 // anchor is a head and no live entry follows it before the next one).
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
 std::size_t map_core<Key, T, Hash, KeyEqual, Allocator>::empty_sections_from(cursor& c) const noexcept {
-    if (!is_head_order(c.anchor->order) || c.enter() != step_result::ok) {
+    if (!(is_head_ref(c.anchor_ref) || c.anchor == start_) || c.enter() != step_result::ok) {
         return 0;
     }
     std::size_t empty = 0;
     for (int steps = 0; steps < 64; ++steps) {
         c.examine();
         if (!is_frozen(c.cur_link)) {
-            if (!is_head_order(c.cur->order)) {
+            if (!c.cur_is_head()) {
                 return empty;  // an entry, or the end
             }
             if (++empty >= options_.shrink_on_empty_count) {
@@ -545,11 +550,11 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::finish_shrink(std::uint64_t s)
         }
         stall::at(stall::site::shrink);
         try {
-            cursor c(*domain_);
+            cursor c = new_cursor();
             for (std::uint64_t i = 0; i < n && linked_any && !fault::shrink_skips_cut; ++i) {
                 // A head frozen from 0 was never linked and cannot be now.
                 if (target<types>(seg->head(i).next.load(mo_acquire)) != nullptr) {
-                    unlink_frozen_head(c, &seg->head(i));
+                    unlink_frozen_head(c, head_order(head_place{level, i}));
                 }
             }
         } catch (...) {
@@ -577,7 +582,7 @@ bool map_core<Key, T, Hash, KeyEqual, Allocator>::finish_shrink(std::uint64_t s)
 // any installer's release_claim it reads from (see there). Returns whether
 // the head had a successor (linked, or about to be): then it must be cut.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-bool map_core<Key, T, Hash, KeyEqual, Allocator>::freeze_head(node* h) noexcept {
+bool map_core<Key, T, Hash, KeyEqual, Allocator>::freeze_head(map_head* h) noexcept {
     link l = h->next.load(mo_acquire);
     while (!is_frozen(l) && !h->next.compare_exchange_weak(l, l | frozen_bit, mo_acq_rel, mo_acquire)) {
     }

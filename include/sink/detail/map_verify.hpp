@@ -24,58 +24,49 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
     };
     // The list: sorted by (order, descending stamp), ends at the end sentinel,
     // at most one live entry per key, at most one live plain entry per group.
-    const node* group_first = nullptr;  // first node of the current group (equal base order)
+    // (Positions are refs, map_node.hpp: a head has no order field, and
+    // its order is the one its place in its segment gives.)
+    link group_first = 0;               // first node of the current group (equal base order)
     std::size_t live_plain = 0;         // live plain entries seen in it
-    const node* prev = start_;
     const std::uint64_t shape = shape_.load(mo_acquire);
     const unsigned width = shape_width(shape);
     std::size_t heads_in_list = 0;  // other than the start sentinel
     std::size_t steps = 0;
-    for (const node* n = target<types>(start_->next.load(mo_acquire)); n != nullptr;
-         prev = n, n = target<types>(n->next.load(mo_acquire))) {
+    std::uint64_t prev_order = 0;   // the start sentinel's
+    link prev = link_to<types>(start_);
+    for (link n = ref_of(start_->next.load(mo_acquire)); n != 0; prev = n, n = ref_of(load_next<types>(n, mo_acquire))) {
         if (++steps > (std::size_t{1} << 40)) {
             fail("the list does not end");
             break;
         }
-        const link l = n->next.load(mo_acquire);
-        if (n == end_) {
+        const link l = load_next<types>(n, mo_acquire);
+        if (target<types>(n) == end_) {
             if (l != 0) {
                 fail("the end sentinel has a successor");
             }
             break;
         }
-        if (n->order < prev->order) {
-            fail("the list is out of order");
-        }
-        if (is_entry_order(n->order) && is_stamped_order(n->order) && n->order == prev->order) {
-            // Only the front of a stamped part may still be unstamped (its
-            // successor in the part was stamped before it was linked).
-            const std::uint64_t stamp = static_cast<const stamped_entry*>(n)->stamp.load(mo_acquire);
-            const std::uint64_t before = static_cast<const stamped_entry*>(prev)->stamp.load(mo_acquire);
-            if (stamp == stamped_entry::unstamped) {
-                fail("an entry behind its stamped part's front is unstamped");
-            } else if (before != stamped_entry::unstamped && stamp > before) {
-                fail("a group is out of stamp order");
+        if (is_head_ref(n)) {
+            // A head in the list is one of a segment in the directory (its
+            // order is then its place there), in a segment the width reaches
+            // (or the one a shrink under way is taking out), released by its
+            // installer, and live unless that shrink has not cut it yet.
+            ++heads_in_list;
+            const unsigned level = head_level_of(n);
+            std::uint64_t o = 0;
+            if (level == 0 || level > max_table_width || !order_of_head<types>(segments_, n, o)) {
+                fail("a head of level " + std::to_string(level) + " in the list is not in its segment");
+                prev_order = 0;
+                group_first = n;
+                continue;
             }
-        }
-        if (!is_entry_order(n->order) || !is_entry_order(prev->order) ||
-            base_order(n->order) != base_order(prev->order)) {
+            if (o < prev_order) {
+                fail("the list is out of order");
+            }
+            prev_order = o;
             group_first = n;
             live_plain = 0;
-        }
-        if (is_head_order(n->order)) {
-            // A head in the list is the one its segment holds for its order,
-            // in a segment the width reaches (or the one a shrink under way
-            // is taking out), released by its installer, and live unless
-            // that shrink has not cut it yet.
-            ++heads_in_list;
-            const std::uint64_t o = n->order;
-            const auto level = static_cast<unsigned>(64 - std::countr_zero(o));
-            const head_place place{level, (o >> (64 - level)) >> 1};
-            segment* seg = level <= max_table_width ? segments_[level].load(mo_acquire) : nullptr;
-            if (seg == nullptr || &seg->head(place.index) != n) {
-                fail("a head of order " + std::to_string(o) + " is not its segment's");
-            } else if (level > width + (shape_shrinking(shape) ? 1 : 0)) {
+            if (level > width + (shape_shrinking(shape) ? 1 : 0)) {
                 fail("a head of a level above the width is in the list");
             } else if ((l & claimed_bit) != 0) {
                 fail("a head in the list is still claimed");
@@ -87,17 +78,44 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
             }
             continue;
         }
+        const node* node_n = target<types>(n);
+        const std::uint64_t order = node_n->order;
+        if (!is_entry_order(order)) {
+            fail("a node of order " + std::to_string(order) + " in the list is neither an entry nor a head");
+            continue;
+        }
+        if (order < prev_order) {
+            fail("the list is out of order");
+        }
+        if (is_stamped_order(order) && order == prev_order && !is_head_ref(prev)) {
+            // Only the front of a stamped part may still be unstamped (its
+            // successor in the part was stamped before it was linked).
+            const std::uint64_t stamp = static_cast<const stamped_entry*>(node_n)->stamp.load(mo_acquire);
+            const std::uint64_t before =
+                static_cast<const stamped_entry*>(target<types>(prev))->stamp.load(mo_acquire);
+            if (stamp == stamped_entry::unstamped) {
+                fail("an entry behind its stamped part's front is unstamped");
+            } else if (before != stamped_entry::unstamped && stamp > before) {
+                fail("a group is out of stamp order");
+            }
+        }
+        if (is_head_ref(prev) || target<types>(prev) == start_ || base_order(order) != base_order(prev_order)) {
+            group_first = n;
+            live_plain = 0;
+        }
+        prev_order = order;
         if (is_frozen(l)) {
             ++check.frozen_nodes;
             continue;
         }
         ++check.live_entries;
-        if (!is_stamped_order(n->order) && ++live_plain == 2) {
+        if (!is_stamped_order(order) && ++live_plain == 2) {
             fail("a group has two live plain entries");
         }
-        for (const node* m = group_first; m != n; m = target<types>(m->next.load(mo_acquire))) {
-            if (!is_frozen(m->next.load(mo_acquire)) &&
-                eq_(types::key_of(static_cast<const entry*>(m)), types::key_of(static_cast<const entry*>(n)))) {
+        for (link m = group_first; m != n; m = ref_of(load_next<types>(m, mo_acquire))) {
+            if (!is_head_ref(m) && !is_frozen(load_next<types>(m, mo_acquire)) &&
+                eq_(types::key_of(static_cast<const entry*>(target<types>(m))),
+                    types::key_of(static_cast<const entry*>(node_n)))) {
                 fail("a key has two live entries");
             }
         }
