@@ -6,7 +6,9 @@
 // Everything the map allocated counts: nodes, tables, buckets, segments and
 // the garbage its reclamation still holds.
 //
-//   sink-bench-memory [--maps=id,...] [--entries=N] [--out=DIR] [Google Benchmark flags]
+//   sink-bench-memory [--maps=id,...] [--keys=u64,string] [--entries=N] [--out=DIR] [--sink-grow=N]
+//                     [Google Benchmark flags]
+// --sink-grow sets sink's grow_on_insert_count (section length), as in sink-bench.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +233,8 @@ int main(int argc, char** argv) {
             entries = std::stoull(arg.substr(10));
         } else if (arg.rfind("--out=", 0) == 0) {
             out_dir = arg.substr(6);
+        } else if (arg.rfind("--sink-grow=", 0) == 0) {
+            sink_map_options().grow_on_insert_count = std::stoull(arg.substr(12));
         } else {
             rest.push_back(argv[i]);
         }

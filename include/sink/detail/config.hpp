@@ -39,6 +39,14 @@
 #endif
 #endif
 
+// A rare path kept out of the hot function it branches from, so that the
+// compiler still inlines that function into its callers.
+#if defined(__GNUC__) || defined(__clang__)
+#define SINK_DETAIL_COLD __attribute__((noinline, cold))
+#else
+#define SINK_DETAIL_COLD
+#endif
+
 #if defined(SINK_ATOMICS_RELACY)
 #define SINK_ABI_TAG abi_relacy
 #elif defined(SINK_ATOMICS_BOOST)

@@ -79,6 +79,12 @@ inline constexpr bool stale_shrink_helper = true;  // a shrink's helper does not
 inline constexpr bool stale_shrink_helper = false;
 #endif
 
+#ifdef SINK_FAULT_HEAD_ORDER_UNCHECKED
+inline constexpr bool head_order_unchecked = true;  // a head's order from whatever segment its level holds now
+#else
+inline constexpr bool head_order_unchecked = false;
+#endif
+
 #ifdef SINK_FAULT_SHRINK_SKIPS_CUT
 inline constexpr bool shrink_skips_cut = true;  // a shrink retires its segment without cutting the frozen heads out
 #else

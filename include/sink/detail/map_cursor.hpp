@@ -108,7 +108,7 @@ struct map_cursor {
         for (;;) {
             node* n = target<Types>(anchor_link);
             hazard_domain_access::publish(hp_cur, n);  // then re-read (reader fence inside)
-            const link now = load_next<Types>(anchor_ref, mo_acquire);
+            const link now = load_next_at<Types>(anchor, anchor_ref, mo_acquire);
             if (now == anchor_link) {
                 cur = n;
                 cur_ref = ref_of(anchor_link);
@@ -123,7 +123,7 @@ struct map_cursor {
     }
 
     // Reads cur->next into cur_link. Acquire: the successor's fields.
-    void examine() noexcept { cur_link = load_next<Types>(cur_ref, mo_acquire); }
+    void examine() noexcept { cur_link = load_next_at<Types>(cur, cur_ref, mo_acquire); }
 
     // cur's order, after examine(). A node carries its own; a head's
     // follows from its place in its segment (order_of_head). A head whose
@@ -133,15 +133,13 @@ struct map_cursor {
     // unknown order reads as 0, below every key: a walk neither stops nor
     // matches at a frozen node, and 0 is no walk's target, so it passes.
     bool cur_order(std::uint64_t& order) const noexcept {
-        if (!is_head_ref(cur_ref)) {
+        if (!is_head_ref(cur_ref)) [[likely]] {
             order = cur->order;
             return true;
         }
-        if (order_of_head<Types>(segments, cur_ref, order)) {
-            return true;
-        }
-        order = 0;
-        return is_frozen(cur_link);
+        const known_order k = head_order(segments, cur_ref, cur_link);
+        order = k.order;
+        return k.known;
     }
     bool cur_is_head() const noexcept { return is_head_ref(cur_ref); }
 
@@ -154,7 +152,7 @@ struct map_cursor {
         if (!is_frozen(cur_link)) {
             // cur was live; if its next is unchanged it still is, so it is in
             // the list and n is its successor: n is protected.
-            if (!fault::skip_step_validation && load_next<Types>(cur_ref, mo_acquire) != cur_link) {
+            if (!fault::skip_step_validation && load_next_at<Types>(cur, cur_ref, mo_acquire) != cur_link) {
                 return step_result::ok;
             }
             hp_anchor.swap(hp_cur);
@@ -168,7 +166,7 @@ struct map_cursor {
             return step_result::ok;
         }
         // cur is frozen: validate against the anchor (item 1).
-        const link now = load_next<Types>(anchor_ref, mo_acquire);
+        const link now = load_next_at<Types>(anchor, anchor_ref, mo_acquire);
         if (now != anchor_link && !fault::skip_run_validation) {
             if (is_frozen(now)) {
                 return step_result::restart;
@@ -227,7 +225,7 @@ struct map_cursor {
         for (;;) {
             const link n = ref_of(l);
             hazard_domain_access::publish(hp_next, target<Types>(n));  // then re-read anchor->next
-            const link now = load_next<Types>(anchor_ref, mo_acquire);
+            const link now = load_next_at<Types>(anchor, anchor_ref, mo_acquire);
             if (now != anchor_link) {
                 if (is_frozen(now)) {
                     return cut_result::restart;
@@ -306,7 +304,7 @@ struct map_cursor {
         }
         hp_prev.reset_protection(anchor);
         hp_succ.reset_protection(cur);
-        if (!fault::unvalidated_handoff && load_next<Types>(anchor_ref, mo_acquire) != anchor_link) {
+        if (!fault::unvalidated_handoff && load_next_at<Types>(anchor, anchor_ref, mo_acquire) != anchor_link) {
             return step_result::restart;
         }
         prev_ref = anchor_ref;
@@ -324,6 +322,21 @@ struct map_cursor {
     bool insert_direct() const noexcept { return boundary_saved ? direct : !in_run; }
 
 private:
+    // cur_order for a head (ref, its next as examined): at most once per
+    // section a walk passes. Static, with its inputs by value: a cursor
+    // whose address went to a call could not stay in registers.
+    struct known_order {
+        std::uint64_t order;
+        bool known;
+    };
+    SINK_DETAIL_COLD static known_order head_order(const directory* segments, link ref, link next) noexcept {
+        std::uint64_t order = 0;
+        if (order_of_head<Types>(segments, ref, order)) {
+            return {order, true};
+        }
+        return {0, is_frozen(next)};
+    }
+
     using slot = atomic<const void*>*;
     void adopt(slot start, slot anchor_slot, slot cur_slot, slot next_slot, slot first_slot) noexcept {
         hazard_domain_access::adopt_into(hp_start, start);

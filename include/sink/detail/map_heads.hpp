@@ -30,6 +30,7 @@
 #include <new>
 
 #include "sink/detail/atomic.hpp"
+#include "sink/detail/fault.hpp"
 #include "sink/detail/hazard_record.hpp"
 #include "sink/detail/map_node.hpp"
 #include "sink/detail/node_pool.hpp"
@@ -192,8 +193,8 @@ bool order_of_head(const atomic<head_segment<Types>*>* directory, link ref, std:
     }
     const std::uintptr_t offset = (ref & address_mask) - head_segment<Types>::heads_address(seg);
     const std::uint64_t index = offset / sizeof(map_head);
-    if (index >= heads_in_segment(level)) {  // (below the segment, offset wrapped: also out)
-        return false;
+    if (index >= heads_in_segment(level) && !fault::head_order_unchecked) {
+        return false;  // (below the segment the offset wrapped: also out)
     }
     order = head_order(head_place{level, index});
     return true;

@@ -143,13 +143,33 @@ inline link link_to_head(const map_head* h, unsigned level) noexcept {
     return reinterpret_cast<link>(h) | head_bit | (static_cast<link>(level) << head_level_shift);
 }
 
-// The `next` of the node or head that `ref` leads to.
+// The `next` of `n`, the node or head that `ref` leads to (n is its
+// address). Natively every kind keeps its link as an atomic<link> at its
+// own address: the first member of a map_head, of a map_node, and of a
+// node's link_cell, each standard-layout and so pointer-interconvertible
+// with it. One load serves them all, with no test of the kind on a walk's
+// every step. Relacy models a link_cell as one variable of two words:
+// there, by kind.
+template <class Types>
+link load_next_at(const typename Types::node* n, link ref, memory_order mo) noexcept {
+#if defined(SINK_ATOMICS_RELACY)
+    if (is_head_ref(ref)) {
+        return reinterpret_cast<const map_head*>(n)->next.load(mo);
+    }
+    return n->next.load(mo);
+#else
+    static_assert(std::is_standard_layout_v<map_head> && std::is_standard_layout_v<map_node<Types>> &&
+                  offsetof(map_head, next) == 0 && offsetof(map_node<Types>, next) == 0);
+    if constexpr (Types::values_in_place) {
+        static_assert(std::is_standard_layout_v<link_cell>);
+    }
+    (void)ref;
+    return reinterpret_cast<const atomic<link>*>(n)->load(mo);
+#endif
+}
 template <class Types>
 link load_next(link ref, memory_order mo) noexcept {
-    if (is_head_ref(ref)) {
-        return head_at(ref)->next.load(mo);
-    }
-    return target<Types>(ref)->next.load(mo);
+    return load_next_at<Types>(target<Types>(ref), ref, mo);
 }
 
 // A CAS on the `next` of the node or head that `ref` leads to. An entry's
