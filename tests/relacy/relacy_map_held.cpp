@@ -165,6 +165,56 @@ struct install_held_vs_resizes : rl::test_suite<install_held_vs_resizes, 2>, hel
     }
 };
 
+// A head is linked after its segment left the directory and another took
+// its level: an installer of head 01 (level 2) stops before its link; the
+// other thread erases 150, which empties section 10 and shrinks the map to
+// width 1 (freezing the claimed head; the installer's hold keeps its
+// segment), grows it back to width 2 (a new segment at level 2) and looks
+// up 100, which installs the new head 01 with a walk from the start. The
+// installer, resumed, links its frozen head and then cuts it out. A walk
+// that steps onto the old head finds no order for it (its segment is not
+// the directory's) and passes it as the frozen node it is: 100, never
+// erased, is found by every lookup. (Fault HEAD_ORDER_UNCHECKED computes
+// the old head's order from the new segment's address: whether that order
+// is wrong depends on where the two segments lie, so the unit test
+// SectionHeads.AHeadOfASegmentThatLeftTheDirectoryHasNoOrder is its check.)
+struct head_linked_after_its_level_regrew : rl::test_suite<head_linked_after_its_level_regrew, 2>, held_fixture {
+    void before() {
+        setup();
+        prefill(10, 1);
+        prefill(100, 2);
+        prefill(150, 3);
+        prefill(200, 4);
+        map->reserve(4);
+        RL_ASSERT(map->stats().table_width == 2);
+        map->load(150);  // links head 1 (level 1)
+        map->load(200);  // links head 11 (level 2); head 01 stays out
+        RL_ASSERT(map->stats().heads == 3);
+        track(100);
+        plan.arm(0, site::install);
+    }
+    void thread(unsigned index) {
+        if (index == 0) {
+            events.run(*map, op_kind::load, 100);  // installs head 01 of the first segment of level 2
+            events.run(*map, op_kind::load, 100);
+        } else {
+            plan.held.wait();
+            events.run(*map, op_kind::erase, 150);  // section 10 empty: width 1
+            RL_ASSERT(map->stats().table_width == 1);
+            map->reserve(4);                         // width 2 again: a new segment of level 2
+            RL_ASSERT(map->stats().table_width == 2);
+            plan.resume.open();
+            events.run(*map, op_kind::load, 100);   // installs head 01 of the new segment
+        }
+        finish(index);
+    }
+    void after() {
+        RL_ASSERT(plan.stopped());
+        teardown_plan();
+        check_and_teardown();
+    }
+};
+
 // The same installer stopped after it linked its head and read its `next`,
 // before the CAS that releases its claim, while the other thread erases the
 // only key, which shrinks the map to width 0 (fault CLAIM_RELEASED_BY_STORE:
@@ -246,7 +296,8 @@ constexpr bool lost_retry = d::fault::lost_retry;
 constexpr bool cut_past_room = d::fault::cut_past_room;
 constexpr bool stale_helper = d::fault::stale_shrink_helper;
 constexpr bool claim_store = d::fault::claim_released_by_store;
-constexpr bool fault_build = lost_retry || cut_past_room || stale_helper || claim_store;
+constexpr bool head_order_unchecked = d::fault::head_order_unchecked;
+constexpr bool fault_build = lost_retry || cut_past_room || stale_helper || claim_store || head_order_unchecked;
 
 const char* only = nullptr;  // --only <name>: one scenario
 
@@ -271,6 +322,8 @@ int main(int argc, char** argv) {
     ok = ok && maybe_explore<shrink_held_vs_regrow>("shrink_held_vs_regrow", how, false);
     ok = ok && maybe_explore<install_held_vs_resizes>("install_held_vs_resizes", how, false);
     ok = ok && maybe_explore<claim_held_vs_shrink>("claim_held_vs_shrink", how, claim_store);
+    ok = ok && maybe_explore<head_linked_after_its_level_regrew>("head_linked_after_its_level_regrew", how,
+                                                                     head_order_unchecked);
     ok = ok && maybe_explore<cut_in_pieces>("cut_in_pieces", how, cut_past_room);
     return ok ? 0 : 1;
 }
