@@ -29,7 +29,7 @@ usage: sink-stress [options]
                       value type (default int; int and string are wrapped in a
                       counted type; word is a plain u64 the map keeps in place,
                       with int keys only)
-  --grow N            grow_on_insert_count (default 16)
+  --grow N            grow_on_insert_count (default 10, the map's)
   --shrink N          shrink_on_empty_count (default 2)
   --grow-amount N     grow_amount (default 1)
   --shrink-amount N   shrink_amount (default 2)

@@ -26,7 +26,7 @@ struct options {
     bool string_values = false;
     bool word_values = false;  // u64 values kept in place (not counted)
     // The map's knobs (concurrent_map_options).
-    std::size_t grow_on_insert = 16;
+    std::size_t grow_on_insert = 10;
     std::size_t shrink_on_empty = 2;
     unsigned grow_amount = 1;
     unsigned shrink_amount = 2;

@@ -767,10 +767,10 @@ public:
     /// step: 2^w sections for the least w that gives n entries
     /// `grow_on_insert_count / 2` per section. Filling a map to n entries
     /// reaches the same width or one more (a grow is triggered by the
-    /// longest section, not the average: at 1,000,000 u64 keys, 18 against
-    /// reserve's 17). Not a floor: erases may shrink the map below it, and
+    /// longest section, not the average: at 1,000,000 u64 keys, 19 against
+    /// reserve's 18). Not a floor: erases may shrink the map below it, and
     /// clear() returns it to one section. Growing allocates one segment of
-    /// section heads per new level (16 bytes per new section), linked into
+    /// section heads per new level (8 bytes per new section), linked into
     /// the list lazily by the walks that need them. Lock-free; throws
     /// std::bad_alloc if a segment or a hazard-pointer record cannot be
     /// allocated: then the width is what it was or what a shrink under way

@@ -32,12 +32,12 @@ struct keep_values_in_place : std::bool_constant<std::has_unique_object_represen
 struct concurrent_map_options {
     /// Grow when an insert of a new key stepped over more than this many live
     /// entries of its section (0: never grow on inserts). The section length
-    /// trades speed for memory: 16 keeps about 4 live entries a section
-    /// (about 37 bytes per u64 entry at 1,000,000 entries); 8 keeps about
-    /// one, which makes lookups on a large map about twice as fast for
-    /// about 50 bytes per entry (docs/performance.md, "Section length
-    /// against the peers").
-    std::size_t grow_on_insert_count = 16;
+    /// trades speed for memory: 10 keeps about 2 live entries a section
+    /// (about 37 bytes per u64 entry at 1,000,000 entries, 8 of them a
+    /// section head's); 16 keeps about 4 (35 bytes, lookups on a large map
+    /// about 1.4x slower); 8 about one (41 bytes, lookups faster still)
+    /// (docs/performance.md, "Section heads of 8 bytes").
+    std::size_t grow_on_insert_count = 10;
     /// Shrink when an erase left this many consecutive sections empty (0: never).
     std::size_t shrink_on_empty_count = 2;
     unsigned grow_amount = 1;    ///< bits added to the table width by a grow (x2)

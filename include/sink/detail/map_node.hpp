@@ -64,7 +64,8 @@ inline constexpr bool is_frozen(link l) noexcept { return (l & frozen_bit) != 0;
 // The list is sorted by `order`, then (within equal orders) by descending
 // `stamp`. Orders encode the kind of node:
 //   0                  the start sentinel (the head of prefix 0)
-//   even               a section head: its prefix followed by zeros
+//   even               a section head: its prefix followed by zeros (not
+//                      stored: it follows from the head's place, see above)
 //   odd, < end_order   an entry: 62 bits of the mixed hash, then the kind
 //                      bit (bit 1), then 1
 //   end_order          the end sentinel
