@@ -13,9 +13,10 @@
 // hot path); the double-width CAS is a locked instruction, so a single-word
 // load sees the link and the word either before it or after it.
 //
-// Cells of section heads and sentinels never hold a word and are never
-// double-width-CASed: they are 8-aligned, and their plain CASes are on
-// `next` alone. Entries are 16-aligned (map_entry), as cmpxchg16b requires.
+// Cells of the sentinels never hold a word and are never double-width
+// CASed: they are 8-aligned, and their plain CASes are on `next` alone
+// (section heads have no cell: a map_head is its link alone). Entries are
+// 16-aligned (map_entry), as cmpxchg16b requires.
 //
 // Backends:
 //   std     __sync_val_compare_and_swap on 16 bytes, which gcc and clang
@@ -73,7 +74,7 @@ public:
     explicit link_cell(link l) noexcept : cell_(two_words{l, 0}) {}
 
     link load(memory_order mo) const noexcept { return cell_.load(mo).next; }
-    // Only on a cell no other thread can CAS yet (a new node), or a head's.
+    // Only on a cell no other thread can CAS yet (a new node or sentinel).
     void store(link l, memory_order mo) noexcept { cell_.store(two_words{l, cell_.load(mo_relaxed).word}, mo); }
     bool compare_exchange_strong(link& expected, link desired, memory_order success, memory_order failure) noexcept {
         return compare_exchange_link(expected, desired, success, failure);
@@ -128,7 +129,7 @@ public:
     link load(memory_order mo) const noexcept { return next_.load(mo); }
     void store(link l, memory_order mo) noexcept { next_.store(l, mo); }
     // A CAS on `next` alone: only for cells that are never double-width
-    // CASed (section heads and sentinels; see the file comment).
+    // CASed (the sentinels'; see the file comment).
     bool compare_exchange_strong(link& expected, link desired, memory_order success, memory_order failure) noexcept {
         return next_.compare_exchange_strong(expected, desired, success, failure);
     }
