@@ -41,8 +41,8 @@ usage: sink-stress [options]
   --storms N          fill/drain cycles of the storm scenario (default 2)
   --storm-keys N      keys each storm grows to (default 20000)
   --stall-sites LIST  insert,replace,erase,compaction,install,resize,shrink,
-                      claim_release,step,plain_yield,plain_front,iterate
-                      (default all)
+                      claim_release,step,plain_yield,plain_front,
+                      cut_retire,iterate (default all)
   --stall-rounds N    times every stall site is visited (default 1)
   --stall-ops N       calls the other threads must complete while one is frozen
                       (default 2000)
@@ -109,6 +109,7 @@ const char* name(stall_site s) noexcept {
         case stall_site::step: return "step";
         case stall_site::plain_yield: return "plain_yield";
         case stall_site::plain_front: return "plain_front";
+        case stall_site::cut_retire: return "cut_retire";
         case stall_site::iterate: return "iterate";
     }
     return "?";

@@ -24,6 +24,7 @@ constexpr bool mirrors_map_sites() {
            static_cast<int>(map_stall::site::step) == static_cast<int>(stall_site::step) &&
            static_cast<int>(map_stall::site::plain_yield) == static_cast<int>(stall_site::plain_yield) &&
            static_cast<int>(map_stall::site::plain_front) == static_cast<int>(stall_site::plain_front) &&
+           static_cast<int>(map_stall::site::cut_retire) == static_cast<int>(stall_site::cut_retire) &&
            map_stall::site_count == static_cast<int>(stall_site::iterate) &&
            static_cast<std::size_t>(stall_site::iterate) + 1 == stall_site_count;
 }

@@ -159,8 +159,11 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
             case stall_site::replace: e.store(replace_own_key ? L::staller_key : 0); break;
             case stall_site::erase: e.erase(0); break;
             // the cut after a replace froze the old version; with values in
-            // place a replace freezes nothing, so an erase's cut
+            // place a replace freezes nothing, so an erase's cut (frozen
+            // before its CAS, or after it, before it reads and retires the
+            // run)
             case stall_site::compaction:
+            case stall_site::cut_retire:
                 if constexpr (codec<Key, Payload>::word_values) {
                     e.erase(0);
                 } else {

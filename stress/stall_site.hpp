@@ -23,9 +23,10 @@ enum class stall_site {
     step,
     plain_yield,
     plain_front,
+    cut_retire,
     iterate,  // the harness's own: always last
 };
-inline constexpr std::size_t stall_site_count = 12;
+inline constexpr std::size_t stall_site_count = 13;
 
 constexpr stall_site from_map_site(sink::detail::stall::site s) noexcept {
     return static_cast<stall_site>(static_cast<int>(s));  // same order; checked in stall.cpp

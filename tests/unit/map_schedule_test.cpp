@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -365,6 +366,104 @@ TEST(MapSchedule, AShrinkLeavesNoHeadOfItsSegmentInTheList) {
         // destructor walks it): the fault build leaks the map, and reports.
         (void)m.release();
     }
+}
+
+// Several threads parked at once, each at its own site (parking holds one).
+class parkings {
+public:
+    parkings() { sink::detail::stall::set_hook(&on_stall); }
+    ~parkings() { sink::detail::stall::set_hook(nullptr); }
+    parkings(const parkings&) = delete;
+    parkings& operator=(const parkings&) = delete;
+
+    struct gate {
+        std::atomic<bool> parked{false};
+        std::atomic<bool> released{false};
+        void wait_until_parked() const {
+            while (!parked.load()) {
+                std::this_thread::yield();
+            }
+        }
+        void release() { released.store(true); }
+    };
+    // Called by the thread to park, before its call: it parks the first
+    // time it reaches `s`.
+    static void arm(site s, gate& g) {
+        my_site = s;
+        my_gate = &g;
+    }
+
+private:
+    static void on_stall(site s) noexcept {
+        if (my_gate == nullptr || s != my_site) {
+            return;
+        }
+        gate* g = std::exchange(my_gate, nullptr);
+        g->parked.store(true);
+        while (!g->released.load()) {
+            std::this_thread::yield();
+        }
+    }
+    static inline thread_local site my_site = site::insert;
+    static inline thread_local gate* my_gate = nullptr;
+};
+
+// Review finding (a cut read a head it no longer protected): a cut takes
+// the run [a, H, b] (H a frozen section head between two erased entries)
+// and parks right after its CAS; meanwhile the shrink that froze H finds it
+// out of the list, retires its segment, and a drain frees it. The cut,
+// released, must not read H again: it may read only the run's first node
+// (protected) and entries (its own to retire), so a cut now stops at a head
+// past its first node. Under ASan (the asan suite) the read of the freed
+// head is a heap-use-after-free; in the plain build the freed bytes may
+// still hold the old link.
+TEST(MapSchedule, ACutReadsNoHeadItNoLongerProtects) {
+    sink::hazard_pointer_domain domain;
+    sink::concurrent_map_options o = one_section(domain);
+    o.seed = 1;
+    o.shrink_on_empty_count = 1;    // an erase that leaves an empty section shrinks
+    o.shrink_max_load_percent = 0;  // whatever the load
+    sink::concurrent_map<int, int> m(o);
+    m.reserve(2);  // width 1: one head H (section 1), in a segment of level 1
+    ASSERT_EQ(m.stats().table_width, 1u);
+    const std::vector<int> low = keys_of_section(0, 1, 2);
+    std::vector<int> high = keys_of_section(1, 1, 2);
+    auto order = [](int k) { return sink::detail::entry_order(sink::detail::seeded_mix(std::hash<int>{}(k), 1)); };
+    std::sort(high.begin(), high.end(), [&](int x, int y) { return order(x) < order(y); });
+    const int z = low[0], a = low[1], b = high[0], c = high[1];
+    m.store(b, 1);
+    m.store(c, 2);  // start -> H -> b -> c
+
+    parkings parks;
+    parkings::gate at_cut, at_shrink, after_cut;
+    std::thread t([&] {
+        parkings::arm(site::compaction, at_cut);
+        m.erase(b);  // parks before the CAS that would cut b (its anchor is H)
+    });
+    at_cut.wait_until_parked();
+    m.store(z, 3);  // start -> z -> H -> b (frozen) -> c
+    std::thread s([&] {
+        parkings::arm(site::shrink, at_shrink);
+        m.erase(z);  // section 0 empty: a shrink to width 0 freezes H and parks
+    });
+    at_shrink.wait_until_parked();
+    m.store(a, 4);  // start -> a -> H (frozen) -> b (frozen) -> c
+    std::thread w([&] {
+        parkings::arm(site::cut_retire, after_cut);
+        m.erase(a);  // cuts a frozen run from start and parks after its CAS
+    });
+    after_cut.wait_until_parked();
+    at_cut.release();  // T's CAS fails (H is frozen); T finishes
+    t.join();
+    at_shrink.release();  // S finds H out of the list (or cuts it) and retires H's segment
+    s.join();
+    EXPECT_EQ(m.stats().table_width, 0u);
+    domain.drain();  // frees the segment: no hazard pointer lies inside it
+    after_cut.release();
+    w.join();
+    EXPECT_TRUE(m.verify()) << m.verify().problem;
+    EXPECT_EQ(m.size(), 1u);
+    EXPECT_EQ(m.load(c), std::optional<int>(2));
 }
 
 // Mutant 4a (fault STALE_PREVIOUS): exchange parked before its CAS loses it

@@ -30,6 +30,22 @@
 #define SINK_DETAIL_HAS_CX16 1
 #endif
 
+// Links keep a section head's level in the top six bits of the address
+// word (detail/map_node.hpp), so the heap's addresses must have those bits
+// clear: true of x86-64 (47- or 56-bit user addresses) and of aarch64 when
+// nothing tags pointers in their top byte. With HWASan, or Android's tagged
+// heap on arm64, the tags would be masked off: refused here rather than
+// failing at the first free. (Memory tagging (MTE) with a tagging
+// allocator is the same case, and not supported either.)
+#if defined(__aarch64__) && (defined(__ANDROID__) || defined(__SANITIZE_HWADDRESS__))
+#error "sink keeps a section head's level in the top bits of its links: heap pointers must not carry top-byte tags"
+#endif
+#if defined(__aarch64__) && defined(__has_feature)
+#if __has_feature(hwaddress_sanitizer)
+#error "sink keeps a section head's level in the top bits of its links: heap pointers must not carry top-byte tags"
+#endif
+#endif
+
 // ThreadSanitizer, which needs to be told some of what the hardware does.
 #if defined(__SANITIZE_THREAD__)
 #define SINK_DETAIL_TSAN 1

@@ -197,11 +197,13 @@ struct map_cursor {
     // frozen run [cur, y) out with one CAS on anchor->next and retires every
     // entry of it (section heads belong to their segment, which a shrink
     // retires: map_sections.hpp); `retired` receives how many. y is the
-    // first live node after the run, or, when this thread's retired batch
-    // has room for fewer entries than the run holds, the first frozen entry
-    // past that room (a later cut takes the rest: a live node may lead to a
-    // frozen run, that is what a run is). Heads take no room, so a run that
-    // starts with one is always cut at least that far. On `moved` the anchor
+    // first live node after the run; or the first head after `first` (a
+    // cut takes at most one head, as its first node: see below); or, when
+    // this thread's retired batch has room for fewer entries than the run
+    // holds, the first frozen entry past that room (a later cut takes the
+    // rest: a live node may lead to a frozen run, that is what a run is). A
+    // head takes no room, so a run that starts with one is always cut at
+    // least that far. On `moved` the anchor
     // changed under us and cur is its new successor. On `skipped` (no room
     // at all, and the run starts with an entry: no memory for a batch)
     // nothing changed, and the caller steps through the run instead.
@@ -235,12 +237,20 @@ struct map_cursor {
             }
             // The run up to n is in the list and immutable: n is protected.
             l = load_next<Types>(n, mo_acquire);
-            const bool head = is_head_ref(n);
-            if (!is_frozen(l) || (!head && entries == room)) {
+            // A head past the run's first node ends the cut, frozen or not:
+            // after the CAS the run is read again (to retire its entries),
+            // and of its nodes only `first` stays protected (hp_first) and
+            // only entries are ours (no one else can retire them once the
+            // CAS took them out); a head in the middle would be neither, and
+            // the shrink that froze it may find it out of the list, retire
+            // its segment and free it before that read (found by review:
+            // MapSchedule.ACutReadsNoHeadItNoLongerProtects). It is the
+            // first node of the next cut.
+            if (!is_frozen(l) || is_head_ref(n) || entries == room) {
                 y = n;
                 break;
             }
-            entries += head ? 0 : 1;
+            ++entries;
             hp_cur.swap(hp_next);  // walk on inside the run
         }
         link expected = anchor_link;
@@ -255,6 +265,7 @@ struct map_cursor {
         // (y is the ref that led to it: the head mark and level, if it is a
         // head, stay in the link.)
         if (cas_next<Types>(anchor_ref, expected, y, mo_acq_rel, mo_acquire)) {
+            stall::at(stall::site::cut_retire);
             link n = first;
             while (n != y) {
                 // We own the run now; its links are frozen, so this reads what

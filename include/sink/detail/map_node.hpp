@@ -134,9 +134,11 @@ typename Types::node* target(link l) noexcept {
     return reinterpret_cast<typename Types::node*>(l & address_mask);
 }
 inline map_head* head_at(link ref) noexcept { return reinterpret_cast<map_head*>(ref & address_mask); }
-// The ref of an entry or sentinel.
+// The ref of an entry or sentinel. (Its top bits must be clear, as on
+// every platform config.hpp lets through: they would read as a level.)
 template <class Types>
 link link_to(const typename Types::node* n) noexcept {
+    assert(reinterpret_cast<link>(n) >> head_level_shift == 0);
     return reinterpret_cast<link>(n);
 }
 // The ref of a head of `level` (1..40).

@@ -29,8 +29,9 @@ enum class site {
     step,         // a walk's step: after reading cur->next, before protecting and validating the successor
     plain_yield,  // an iteration at a plain entry: after the load that shows it live, before it is yielded
     plain_front,  // an iteration at a plain entry: after reading its next, before protecting and validating the successor
+    cut_retire,   // cutting a frozen run: after the CAS on the anchor, before the run is read and retired
 };
-inline constexpr int site_count = 11;
+inline constexpr int site_count = 12;
 
 #ifdef SINK_STALL_POINTS
 using hook_type = void (*)(site) noexcept;
