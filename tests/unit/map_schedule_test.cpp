@@ -458,7 +458,10 @@ TEST(MapSchedule, ACutReadsNoHeadItNoLongerProtects) {
     at_shrink.release();  // S finds H out of the list (or cuts it) and retires H's segment
     s.join();
     EXPECT_EQ(m.stats().table_width, 0u);
-    domain.drain();  // frees the segment: no hazard pointer lies inside it
+    // Frees the segment unless a hazard pointer lies inside it: before the
+    // fix none did (the cut had moved past H); now the cut stopped at H,
+    // its y, which it still protects.
+    domain.drain();
     after_cut.release();
     w.join();
     EXPECT_TRUE(m.verify()) << m.verify().problem;
