@@ -222,10 +222,12 @@ void set_step_counters(benchmark::State& state, std::size_t k) {
 void BM_CursorWalk(benchmark::State& state) {
     const auto k = static_cast<std::size_t>(state.range(0));
     private_list& list = list_of(k, state.range(1) != 0);
-    cursor c(sink::hazard_pointer_default_domain());
+    // No segment directory: the private list holds nodes only, no section
+    // head whose order a walk would look up there.
+    cursor c(sink::hazard_pointer_default_domain(), nullptr);
     for (auto _ : state) {
         c.hp_anchor.reset_protection(list.head());  // the head is never retired
-        if (c.begin_at(list.head()) != sink::detail::step_result::ok) {
+        if (c.begin_at(sink::detail::link_to<types>(list.head())) != sink::detail::step_result::ok) {
             state.SkipWithError("begin_at restarted on a private list");
             break;
         }
@@ -275,7 +277,7 @@ BENCHMARK(BM_PlainWalk)
 // releases, the fixed price of every load() before it reads anything.
 void BM_CursorConstruct(benchmark::State& state) {
     for (auto _ : state) {
-        cursor c(sink::hazard_pointer_default_domain());
+        cursor c(sink::hazard_pointer_default_domain(), nullptr);
         cursor* escaped = &c;
         benchmark::DoNotOptimize(escaped);
     }
