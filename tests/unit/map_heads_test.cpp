@@ -18,8 +18,10 @@ using link = sink::detail::link;
 using types = map_types<std::uint64_t, std::uint64_t, std::allocator<std::pair<const std::uint64_t, std::uint64_t>>>;
 using segment = head_segment<types>;
 
-// A directory of its own, freeing what it holds.
+// A directory of its own, with a pool (segments allocate through the
+// map's allocator, which the pool holds), freeing what it holds.
 struct directory {
+    node_pool_base* pool = types::make_pool(types::allocator_type());
     atomic<segment*> levels[max_table_width + 1];
     directory() {
         for (auto& l : levels) {
@@ -32,9 +34,13 @@ struct directory {
                 segment::destroy(s);
             }
         }
+        if (pool != nullptr) {
+            pool->close();
+        }
     }
+    segment* make(unsigned level) { return segment::make(level, pool); }
     segment* add(unsigned level) {
-        segment* s = segment::make(level, nullptr);
+        segment* s = make(level);
         levels[level].store(s, mo_relaxed);
         return s;
     }
@@ -77,7 +83,7 @@ TEST(SectionHeads, AHeadsOrderFollowsFromItsPlace) {
 TEST(SectionHeads, AHeadOfASegmentThatLeftTheDirectoryHasNoOrder) {
     directory d;
     const unsigned level = 3;
-    segment* gone = segment::make(level, nullptr);
+    segment* gone = d.make(level);
     std::uint64_t order = 0;
     for (std::uint64_t i = 0; i < heads_in_segment(level); ++i) {
         EXPECT_FALSE(order_of_head<types>(d.levels, link_to_head(&gone->head(i), level), order))
