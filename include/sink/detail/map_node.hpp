@@ -94,7 +94,6 @@ inline constexpr std::uint64_t entry_order(std::uint64_t mixed_hash) noexcept {
 inline constexpr bool is_entry_order(std::uint64_t order) noexcept {
     return (order & 1) != 0 && order != end_order;
 }
-inline constexpr bool is_head_order(std::uint64_t order) noexcept { return (order & 1) == 0; }
 // A head's `next` that a walk may start from: in the list, unclaimed, live.
 inline constexpr bool is_usable_head_link(link l) noexcept { return l != 0 && (l & flag_bits) == 0; }
 // For entry orders only.

@@ -30,7 +30,6 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
     std::size_t live_plain = 0;         // live plain entries seen in it
     const std::uint64_t shape = shape_.load(mo_acquire);
     const unsigned width = shape_width(shape);
-    std::size_t heads_in_list = 0;  // other than the start sentinel
     std::size_t steps = 0;
     std::uint64_t prev_order = 0;   // the start sentinel's
     link prev = link_to<types>(start_);
@@ -51,7 +50,6 @@ concurrent_map_check map_core<Key, T, Hash, KeyEqual, Allocator>::verify() const
             // order is then its place there), in a segment the width reaches
             // (or the one a shrink under way is taking out), released by its
             // installer, and live unless that shrink has not cut it yet.
-            ++heads_in_list;
             const unsigned level = head_level_of(n);
             std::uint64_t o = 0;
             if (level == 0 || level > max_table_width || !order_of_head<types>(segments_, n, o)) {
