@@ -998,9 +998,10 @@ public:
                 return;
             }
             if (hp_.unique()) {
-                hp_.slot().swap(c.hp_cur);  // our old entry goes with the cursor's slot
+                c.hp_cur.swap(hp_.slot());  // our old entry goes with the cursor's slot
             } else {
-                hp_ = detail::shared_protection(c.hp_cur);  // may throw: then nothing changed
+                hazard_pointer found = c.hp_cur.to_hazard_pointer();
+                hp_ = detail::shared_protection(found);  // may throw: then nothing changed here
             }
             entry_ = static_cast<const entry*>(c.cur);
             pos_ = pos;
@@ -1211,9 +1212,9 @@ private:
         }
         const entry* e = static_cast<const entry*>(c.cur);
         if constexpr (values_in_place) {
-            return handle(std::move(c.hp_cur), e, types::load_value(e));
+            return handle(c.hp_cur.to_hazard_pointer(), e, types::load_value(e));
         } else {
-            return handle(std::move(c.hp_cur), e);
+            return handle(c.hp_cur.to_hazard_pointer(), e);
         }
     }
     template <class K, class F>

@@ -578,17 +578,17 @@ struct hazard_domain_access {
     static void release_current_thread(hazard_pointer_domain& domain) noexcept;
     // Lets go of a record chain (thread exit, eviction of a binding).
     static void release_chain(hazard_pointer_domain& domain, hazard_record* first) noexcept;
-    // The slots of one map walk's hazard pointers (map_cursor), each to be
-    // adopted by a hazard_pointer at once (adopt_into). Two ways:
+    // The slots of one map walk's hazard pointers (map_cursor), each owned
+    // at once by one of the cursor's walk_slots (walk_slot.hpp). Two ways:
     // try_take_cursor_slots, inline, gives the calling thread's five cursor
     // slots when they are all free (no scan for free slots: docs/performance.md,
     // lever 8), else nullptr; acquire_cursor_slots, out of line, serves the
     // rest (other domains, a thread whose hint is not set yet): the cursor
     // slots when all are free, else general slots as make_hazard_pointers
-    // gives them. Each slot then belongs to an ordinary
-    // hazard_pointer: it may be moved out (an iterator keeps the slot its walk
-    // found the entry with) and given back from any thread; the cursor slots
-    // are taken again only once all five are free.
+    // gives them. A slot may leave the cursor as an ordinary hazard_pointer
+    // (an iterator or a handle keeps the slot its walk found the entry with)
+    // and be given back from any thread; the cursor slots are taken again
+    // only once all five are free.
     static atomic<const void*>* try_take_cursor_slots(hazard_pointer_domain& domain) noexcept {
         static_assert(cursor_slots_per_record == 5);
 #if !defined(SINK_ATOMICS_RELACY)
@@ -627,17 +627,13 @@ struct hazard_domain_access {
     static void acquire_cursor_slots(hazard_pointer_domain& domain, atomic<const void*>** out) {
         domain.acquire_cursor_slots(out);
     }
-    // hp.reset_protection(ptr) for a `ptr` that cannot be null (a walk's next
-    // node: the list ends at a sentinel), without the test (lever 11).
-    static void publish(hazard_pointer& hp, const void* ptr) noexcept {
-        assert(ptr != nullptr && hp.slot_ != nullptr);
-        hp.publish(ptr);
-    }
-    // Makes the empty `hp` own `slot` (from either function above).
+    // Makes the empty `hp` own `slot` (a slot a walk_slot gives up).
     static void adopt_into(hazard_pointer& hp, atomic<const void*>* slot) noexcept {
         assert(hp.slot_ == nullptr);
         hp.slot_ = slot;
     }
+    // Exchanges the slot `hp` owns with `slot` (a walk_slot's).
+    static void exchange_slot(hazard_pointer& hp, atomic<const void*>*& slot) noexcept { std::swap(hp.slot_, slot); }
     // Retires `range` (its `bytes` and `free_range` set) to `domain`: freed
     // by a scan that finds no published address inside it. As
     // hazard_pointer_obj_base::retire otherwise (lock-free, nothrow; the

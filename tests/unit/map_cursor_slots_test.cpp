@@ -97,6 +97,34 @@ TEST(MapCursorSlots, AnIteratorsSlotIsNotTakenByTheNextWalkOnTheDefaultDomain) {
     an_iterators_slot_is_not_taken_by_the_next_walk(sink::hazard_pointer_default_domain());
 }
 
+// The same for a handle: find() moves the slot its walk found the entry
+// with out of the cursor (walk_slot::to_hazard_pointer); the cursor gives
+// the other four back, and later walks must leave the handle's alone.
+void a_handles_slot_is_not_taken_by_the_next_walk(hazard_pointer_domain& domain) {
+    {
+        concurrent_map<int, canary> m(on(domain));
+        m.store(1, canary{});
+        auto h = m.find(1);
+        ASSERT_TRUE(h);
+        EXPECT_TRUE(m.erase(1));
+        for (int i = 0; i < 10; ++i) {
+            EXPECT_FALSE(m.contains(i + 1));  // more walks
+        }
+        domain.drain();
+        ASSERT_TRUE(h->alive()) << "the handle's entry was destroyed while it held it";
+    }
+    domain.drain();
+}
+
+TEST(MapCursorSlots, AHandlesSlotIsNotTakenByTheNextWalk) {
+    hazard_pointer_domain domain(reclamation_policy::lazy);
+    a_handles_slot_is_not_taken_by_the_next_walk(domain);
+}
+
+TEST(MapCursorSlots, AHandlesSlotIsNotTakenByTheNextWalkOnTheDefaultDomain) {
+    a_handles_slot_is_not_taken_by_the_next_walk(sink::hazard_pointer_default_domain());
+}
+
 // The inline take (hazard_domain_access::try_take_cursor_slots) checks all
 // five slots: an iterator or handle keeps whichever slot its walk ended
 // with (the walk swaps them around), so any one still owned must keep the

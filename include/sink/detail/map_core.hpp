@@ -742,13 +742,15 @@ private:
         if (prefix != 0) [[likely]] {
             segment* seg = nullptr;
             const head_place place = place_of(prefix, width);
-            map_head* h = protect_head(c.hp_start, place, seg);
+            // Straight into hp_anchor: the head is the walk's first anchor
+            // (find_start_general protects in hp_start, its scratch, since it
+            // may have to install the head or try a parent's first).
+            map_head* h = protect_head(c.hp_anchor, place, seg);
             if (h != nullptr) [[likely]] {
                 // Acquire, read after h was validated: its successor's fields.
                 const link l = h->next.load(mo_acquire);
                 if (is_usable_head_link(l)) [[likely]] {
                     c.width = width;
-                    c.hp_anchor.swap(c.hp_start);
                     if (c.begin_at(link_to_head(h, place.level), l) == step_result::ok) [[likely]] {
                         return;
                     }
@@ -759,7 +761,7 @@ private:
     }
     void find_start_general(cursor& c, std::uint64_t order) const;
     void start_below(cursor& c, std::uint64_t order) const;
-    map_head* protect_head(hazard_pointer& hp, head_place place, segment*& seg) const noexcept;
+    map_head* protect_head(walk_slot& hp, head_place place, segment*& seg) const noexcept;
     bool install_head(cursor& c, segment* seg, map_head* h, head_place place) const;
     static void unclaim(map_head* h) noexcept;
     bool release_claim(cursor& c, map_head* h, std::uint64_t order) const;

@@ -25,6 +25,7 @@
 #include "sink/detail/map_heads.hpp"
 #include "sink/detail/map_node.hpp"
 #include "sink/detail/stall.hpp"
+#include "sink/detail/walk_slot.hpp"
 #include "sink/hazard_pointer.hpp"
 
 SINK_BEGIN_NAMESPACE
@@ -38,17 +39,28 @@ struct map_cursor {
     using directory = atomic<head_segment<Types>*>;
 
     // The five slots in one acquisition (lever 2 of docs/performance.md):
-    // the thread's cursor slots when they are free (lever 8), adopted in
+    // the thread's cursor slots when they are free (lever 8), taken in
     // place (lever 9). May throw bad_alloc (the general path), owning
     // nothing then.
     // `heads`: the map's segment directory, where a head's order is found.
     map_cursor(hazard_pointer_domain& d, const directory* heads) : domain(&d), segments(heads) {
-        if (atomic<const void*>* const s = hazard_domain_access::try_take_cursor_slots(d)) [[likely]] {
-            adopt(s, s + 1, s + 2, s + 3, s + 4);
+        if (slot const s = hazard_domain_access::try_take_cursor_slots(d)) [[likely]] {
+            set_slots(s, s + 1, s + 2, s + 3, s + 4);
         } else {
-            atomic<const void*>* g[cursor_slots_per_record];
+            slot g[cursor_slots_per_record];
             hazard_domain_access::acquire_cursor_slots(d, g);
-            adopt(g[0], g[1], g[2], g[3], g[4]);
+            set_slots(g[0], g[1], g[2], g[3], g[4]);
+        }
+    }
+    // Gives the slots back. Only hp_cur can have left (to_hazard_pointer, at
+    // the end of a walk); the other four still own theirs (walk_slot.hpp).
+    ~map_cursor() {
+        hp_start.release();
+        hp_anchor.release();
+        hp_next.release();
+        hp_first.release();
+        if (!hp_cur.empty()) {
+            hp_cur.release();
         }
     }
     map_cursor(const map_cursor&) = delete;
@@ -56,30 +68,35 @@ struct map_cursor {
 
     hazard_pointer_domain* domain;
     const directory* segments;
-    hazard_pointer hp_start;   // scratch for finding the start: a section head being checked or installed
-    hazard_pointer hp_anchor;  // protects anchor
-    hazard_pointer hp_cur;     // protects cur
-    hazard_pointer hp_next;    // protects the node being stepped onto; scratch
-    hazard_pointer hp_first;   // protects the first node of the run cur is in (item 3)
+    walk_slot hp_start;        // scratch for finding the start: a section head being checked or installed
+    walk_slot hp_anchor;       // protects anchor
+    walk_slot hp_cur;          // protects cur
+    walk_slot hp_next;         // protects the node being stepped onto; scratch
+    walk_slot hp_first;        // protects the first node of the run cur is in (item 3)
     hazard_pointer hp_prev;    // made on demand: the saved insertion point
     hazard_pointer hp_succ;
 
     unsigned width = 0;        // the width the walk's start was found at
-    node* anchor = nullptr;    // last live node passed; in the list when validated
-    link anchor_ref = 0;       // its ref (a head, a node)
-    link anchor_link = 0;      // anchor->next as last read (never frozen)
-    node* cur = nullptr;       // the node under examination (an entry only if cur_ref says so)
-    link cur_ref = 0;          // its ref
-    link cur_link = 0;         // cur->next as last read
-    bool in_run = false;       // cur lies inside a frozen run after anchor
+
+    // The position. Unset until begin_at() sets the anchor and enter() cur:
+    // a cursor is always started before it is read (and storing zeros here
+    // first cost a lookup 9 instructions: docs/performance.md, lever 14).
+    node* anchor;              // last live node passed; in the list when validated
+    link anchor_ref;           // its ref (a head, a node)
+    link anchor_link;          // anchor->next as last read (never frozen)
+    node* cur;                 // the node under examination (an entry only if cur_ref says so)
+    link cur_ref;              // its ref
+    link cur_link;             // cur->next as last read
+    bool in_run;               // cur lies inside a frozen run after anchor
 
     // The insertion point of a new key (the front of its group), saved when
-    // a walk steps into the group; otherwise it is (anchor, cur).
+    // a walk steps into the group; otherwise it is (anchor, cur). The rest
+    // is read only when boundary_saved (save_boundary() sets it all).
     bool boundary_saved = false;
-    link prev_ref = 0;
-    link prev_link = 0;        // prev->next as read (succ, or a node before it)
-    link succ_ref = 0;
-    bool direct = false;       // succ was prev's immediate successor
+    link prev_ref;
+    link prev_link;            // prev->next as read (succ, or a node before it)
+    link succ_ref;
+    bool direct;               // succ was prev's immediate successor
 
     std::size_t live_passed = 0;  // live entries stepped over (grow heuristic)
 
@@ -107,7 +124,7 @@ struct map_cursor {
     step_result enter() noexcept {
         for (;;) {
             node* n = target<Types>(anchor_link);
-            hazard_domain_access::publish(hp_cur, n);  // then re-read (reader fence inside)
+            hp_cur.publish(n);  // then re-read (reader fence inside)
             const link now = load_next_at<Types>(anchor, anchor_ref, mo_acquire);
             if (now == anchor_link) {
                 cur = n;
@@ -148,7 +165,7 @@ struct map_cursor {
     step_result advance() noexcept {
         node* n = target<Types>(cur_link);
         stall::at(stall::site::step);
-        hazard_domain_access::publish(hp_next, n);  // then re-read below
+        hp_next.publish(n);  // then re-read below
         if (!is_frozen(cur_link)) {
             // cur was live; if its next is unchanged it still is, so it is in
             // the list and n is its successor: n is protected.
@@ -226,7 +243,7 @@ struct map_cursor {
         std::size_t entries = is_head_ref(first) ? 0 : 1;
         for (;;) {
             const link n = ref_of(l);
-            hazard_domain_access::publish(hp_next, target<Types>(n));  // then re-read anchor->next
+            hp_next.publish(target<Types>(n));  // then re-read anchor->next
             const link now = load_next_at<Types>(anchor, anchor_ref, mo_acquire);
             if (now != anchor_link) {
                 if (is_frozen(now)) {
@@ -349,12 +366,12 @@ private:
     }
 
     using slot = atomic<const void*>*;
-    void adopt(slot start, slot anchor_slot, slot cur_slot, slot next_slot, slot first_slot) noexcept {
-        hazard_domain_access::adopt_into(hp_start, start);
-        hazard_domain_access::adopt_into(hp_anchor, anchor_slot);
-        hazard_domain_access::adopt_into(hp_cur, cur_slot);
-        hazard_domain_access::adopt_into(hp_next, next_slot);
-        hazard_domain_access::adopt_into(hp_first, first_slot);
+    void set_slots(slot start, slot anchor_slot, slot cur_slot, slot next_slot, slot first_slot) noexcept {
+        hp_start.set(start);
+        hp_anchor.set(anchor_slot);
+        hp_cur.set(cur_slot);
+        hp_next.set(next_slot);
+        hp_first.set(first_slot);
     }
 };
 

@@ -132,7 +132,7 @@ void map_core<Key, T, Hash, KeyEqual, Allocator>::find_start_general(cursor& c, 
 // is stale). The directory may hold a new segment at the same address by
 // the time it is re-read; then the head is that segment's, which is as good.
 template <class Key, class T, class Hash, class KeyEqual, class Allocator>
-auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& hp, head_place place,
+auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(walk_slot& hp, head_place place,
                                                                segment*& seg) const noexcept -> map_head* {
     seg = segments_[place.level].load(mo_acquire);
     for (;;) {
@@ -140,7 +140,7 @@ auto map_core<Key, T, Hash, KeyEqual, Allocator>::protect_head(hazard_pointer& h
             return nullptr;
         }
         map_head* h = &seg->head(place.index);
-        hazard_domain_access::publish(hp, h);  // then re-read (reader fence inside)
+        hp.publish(h);  // then re-read (reader fence inside)
         segment* now = segments_[place.level].load(mo_acquire);
         if (now == seg) {
             return h;
