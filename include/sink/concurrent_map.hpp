@@ -1000,8 +1000,8 @@ public:
             if (hp_.unique()) {
                 c.hp_cur.swap(hp_.slot());  // our old entry goes with the cursor's slot
             } else {
-                hazard_pointer found = c.hp_cur.to_hazard_pointer();
-                hp_ = detail::shared_protection(found);  // may throw: then nothing changed here
+                hazard_pointer taken = c.hp_cur.to_hazard_pointer();
+                hp_ = detail::shared_protection(taken);  // may throw: then nothing changed here
             }
             entry_ = static_cast<const entry*>(c.cur);
             pos_ = pos;

@@ -589,7 +589,7 @@ struct hazard_domain_access {
     // (an iterator or a handle keeps the slot its walk found the entry with)
     // and be given back from any thread; the cursor slots are taken again
     // only once all five are free.
-    static atomic<const void*>* try_take_cursor_slots(hazard_pointer_domain& domain) noexcept {
+    SINK_DETAIL_ALWAYS_INLINE static atomic<const void*>* try_take_cursor_slots(hazard_pointer_domain& domain) noexcept {
         static_assert(cursor_slots_per_record == 5);
 #if !defined(SINK_ATOMICS_RELACY)
         // The default domain's record from the thread_local hint, which is

@@ -142,7 +142,7 @@ public:
 
     hazard_pointer_domain& domain() const noexcept { return *domain_; }
     // A cursor for walks of this map (its domain's slots, its directory).
-    cursor new_cursor() const { return cursor(*domain_, segments_); }
+    SINK_DETAIL_ALWAYS_INLINE cursor new_cursor() const { return cursor(*domain_, segments_); }
     const Hash& hash_function() const { return hash_; }
     const KeyEqual& key_eq() const { return eq_; }
     const concurrent_map_options& options() const noexcept { return options_; }
@@ -757,6 +757,11 @@ private:
                 }
             }
         }
+        // hp_anchor may protect the head just found unusable: let it go, or
+        // find_start_general's swap would keep it in the scratch slot (and
+        // with it the whole segment, should a shrink retire that) for as
+        // long as the cursor lives.
+        c.hp_anchor.reset_protection();
         find_start_general(c, order);
     }
     void find_start_general(cursor& c, std::uint64_t order) const;

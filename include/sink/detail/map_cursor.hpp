@@ -43,7 +43,7 @@ struct map_cursor {
     // place (lever 9). May throw bad_alloc (the general path), owning
     // nothing then.
     // `heads`: the map's segment directory, where a head's order is found.
-    map_cursor(hazard_pointer_domain& d, const directory* heads) : domain(&d), segments(heads) {
+    SINK_DETAIL_ALWAYS_INLINE map_cursor(hazard_pointer_domain& d, const directory* heads) : domain(&d), segments(heads) {
         if (slot const s = hazard_domain_access::try_take_cursor_slots(d)) [[likely]] {
             set_slots(s, s + 1, s + 2, s + 3, s + 4);
         } else {
@@ -54,7 +54,7 @@ struct map_cursor {
     }
     // Gives the slots back. Only hp_cur can have left (to_hazard_pointer, at
     // the end of a walk); the other four still own theirs (walk_slot.hpp).
-    ~map_cursor() {
+    SINK_DETAIL_ALWAYS_INLINE ~map_cursor() {
         hp_start.release();
         hp_anchor.release();
         hp_next.release();

@@ -55,8 +55,12 @@ public:
     }
 
     void swap(walk_slot& other) noexcept { std::swap(slot_, other.slot_); }
-    // Exchanges slots, and so protections, with a hazard_pointer.
-    void swap(hazard_pointer& hp) noexcept { hazard_domain_access::exchange_slot(hp, slot_); }
+    // Exchanges slots, and so protections, with a hazard_pointer, which must
+    // own one (a cursor's four other slots are given back untested).
+    void swap(hazard_pointer& hp) noexcept {
+        assert(!hp.empty());
+        hazard_domain_access::exchange_slot(hp, slot_);
+    }
 
     bool empty() const noexcept { return slot_ == nullptr; }
 
