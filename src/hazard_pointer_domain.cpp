@@ -759,6 +759,25 @@ void hazard_pointer_domain::acquire_cursor_slots(detail::atomic<const void*>** o
     acquire_slots(out, detail::cursor_slots_per_record);
 }
 
+void hazard_pointer_domain::acquire_lookup_slots(detail::atomic<const void*>** out) {
+    // As acquire_cursor_slots, for the first two cursor slots.
+    hazard_record* const r = current_thread_record(true);
+    if (r != nullptr && r->next_of_owner == nullptr) {
+        detail::atomic<const void*>* const cursor = r->cursor_slots();
+        // Relaxed, as in acquire_slots.
+        const bool free = cursor[0].load(detail::mo_relaxed) == detail::free_slot_marker() &&
+                          cursor[1].load(detail::mo_relaxed) == detail::free_slot_marker();
+        if (free || detail::fault::cursor_slots_unchecked) {  // the fault: takes them whatever owns them
+            cursor[0].store(nullptr, detail::mo_relaxed);
+            cursor[1].store(nullptr, detail::mo_relaxed);
+            out[0] = &cursor[0];
+            out[1] = &cursor[1];
+            return;
+        }
+    }
+    acquire_slots(out, 2);
+}
+
 detail::atomic<const void*>* hazard_pointer_domain::acquire_slot() {
     detail::atomic<const void*>* slot = nullptr;
     acquire_slots(&slot, 1);

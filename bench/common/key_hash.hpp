@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace sink_bench {
 
@@ -23,6 +24,11 @@ inline constexpr std::uint64_t fmix64(std::uint64_t h) noexcept {
 
 struct key_hash {
     using is_transparent = void;
+    // Every bit of the result depends on every bit of the key (both
+    // overloads end in the finaliser), so a map may use it as it is.
+    // sink::concurrent_map reads this (sink::hash_is_avalanching) and then
+    // does not mix again; the peers use the hash as given anyway.
+    using is_avalanching = std::true_type;
     std::size_t operator()(std::uint64_t key) const noexcept { return fmix64(key); }
     std::size_t operator()(std::string_view key) const noexcept {
         return fmix64(std::hash<std::string_view>{}(key));

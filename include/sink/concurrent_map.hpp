@@ -1188,7 +1188,7 @@ private:
 
     template <class K>
     std::optional<T> load_impl(const K& key) const {
-        typename core::cursor c = core_.new_cursor();
+        typename core::lookup_cursor c = core_.new_lookup_cursor();
         if (!core_.lookup(c, key)) {
             return std::nullopt;
         }
@@ -1201,12 +1201,12 @@ private:
     }
     template <class K>
     bool contains_impl(const K& key) const {
-        typename core::cursor c = core_.new_cursor();
+        typename core::lookup_cursor c = core_.new_lookup_cursor();
         return core_.lookup(c, key);
     }
     template <class K>
     handle find_impl(const K& key) const {
-        typename core::cursor c = core_.new_cursor();
+        typename core::lookup_cursor c = core_.new_lookup_cursor();
         if (!core_.lookup(c, key)) {
             return handle();
         }
@@ -1219,7 +1219,7 @@ private:
     }
     template <class K, class F>
     bool visit_impl(const K& key, F& f) const {
-        typename core::cursor c = core_.new_cursor();
+        typename core::lookup_cursor c = core_.new_lookup_cursor();
         if (!core_.lookup(c, key)) {
             return false;
         }

@@ -26,6 +26,24 @@ SINK_BEGIN_NAMESPACE
 template <class T>
 struct keep_values_in_place : std::bool_constant<std::has_unique_object_representations_v<T>> {};
 
+/// Whether Hash's values are already spread over all 64 bits, so that the
+/// map need not mix them again (about 15 instructions a call;
+/// docs/performance.md, lever 17). True when Hash has a member type
+/// `is_avalanching` whose `value` is true (for example
+/// `using is_avalanching = std::true_type;`), the convention of
+/// Boost.Unordered; or specialize this trait. Then a key's order is its
+/// hash with the map's seed xored in; otherwise the hash is mixed with the
+/// seed first. Declare it only for a hash whose every bit depends on every
+/// bit of the key: sections are chosen by the top bits, and an identity
+/// hash (std::hash of an integer on libstdc++) declared avalanching would
+/// put small keys in one section. Must be the same in every translation
+/// unit that uses the map type.
+template <class Hash, class = void>
+struct hash_is_avalanching : std::false_type {};
+template <class Hash>
+struct hash_is_avalanching<Hash, std::void_t<typename Hash::is_avalanching>>
+    : std::bool_constant<static_cast<bool>(Hash::is_avalanching::value)> {};
+
 /// Tuning knobs of the original sink.Map, plus where retired nodes go.
 /// Given to the concurrent_map constructor, which throws
 /// std::invalid_argument if grow_amount or shrink_amount is not in [1, 40].

@@ -292,6 +292,8 @@ private:
     // Owns cursor_slots_per_record slots: the calling thread's cursor slots
     // if all are free, else general ones (as acquire_slots).
     void acquire_cursor_slots(detail::atomic<const void*>** out);
+    // Two slots: the first two cursor slots if free, else general ones.
+    void acquire_lookup_slots(detail::atomic<const void*>** out);
     void retire(detail::retired_object* object) noexcept;
     // Objects without a header (detail::headerless_retirer): room in the
     // calling thread's current batch (0 if it has no record and none can be
@@ -620,6 +622,42 @@ struct hazard_domain_access {
         (void)domain;
         return nullptr;
 #endif
+    }
+    // The two slots of a lookup (map_lookup_cursor): the first two of the
+    // thread's cursor slots when both are free, else nullptr (then
+    // acquire_lookup_slots). A lookup needs two where a write needs five
+    // (docs/performance.md, lever 16). Ownership is per slot: a slot is
+    // taken by storing nullptr over the free marker, which only this thread
+    // does, and given back by storing the marker; so a lookup's two and a
+    // handle or iterator that kept another cursor slot never share one, and
+    // a cursor (all five) is not served from the cursor slots while a
+    // lookup holds two of them.
+    SINK_DETAIL_ALWAYS_INLINE static atomic<const void*>* try_take_lookup_slots(hazard_pointer_domain& domain) noexcept {
+#if !defined(SINK_ATOMICS_RELACY)
+        hazard_record* const r = this_thread_default_record;
+        if (r == nullptr || r->domain != &domain || r->next_of_owner != nullptr) {
+            return nullptr;
+        }
+        atomic<const void*>* const c = r->cursor_slots();
+        // Relaxed, as in try_take_cursor_slots.
+        const auto f = reinterpret_cast<std::uintptr_t>(free_slot_marker());
+        const auto taken = [c, f](int i) noexcept { return reinterpret_cast<std::uintptr_t>(c[i].load(mo_relaxed)) ^ f; };
+        if (!fault::cursor_slots_unchecked && (taken(0) | taken(1)) != 0) {
+            return nullptr;
+        }
+        c[0].store(nullptr, mo_relaxed);
+        c[1].store(nullptr, mo_relaxed);
+        return c;
+#else
+        (void)domain;
+        return nullptr;
+#endif
+    }
+    // Two slots into `out`: the first two cursor slots when both are free,
+    // else general ones. Throws std::bad_alloc as make_hazard_pointers,
+    // owning nothing then.
+    static void acquire_lookup_slots(hazard_pointer_domain& domain, atomic<const void*>** out) {
+        domain.acquire_lookup_slots(out);
     }
     // cursor_slots_per_record slots into `out`: the thread's cursor slots when
     // all are free, else general ones. Throws std::bad_alloc as

@@ -746,6 +746,56 @@ TEST(MapHashing, SeedsDifferBetweenMapsUnlessGiven) {
     EXPECT_NE(order_c, order_d);
 }
 
+// sink::hash_is_avalanching: a hash that declares `is_avalanching` true is
+// taken as it is, with the seed xored in; one that declares it false, or
+// does not declare it, is mixed. Seen in the iteration order, which is the
+// list's: keys that are multiples of 4 have distinct orders (the low two
+// bits of an order are the map's), so the order is that of the hash.
+struct avalanching_identity {
+    using is_avalanching = std::true_type;
+    std::size_t operator()(int k) const noexcept { return static_cast<std::size_t>(k); }
+};
+struct not_avalanching_identity {
+    using is_avalanching = std::false_type;
+    std::size_t operator()(int k) const noexcept { return static_cast<std::size_t>(k); }
+};
+static_assert(sink::hash_is_avalanching<avalanching_identity>::value);
+static_assert(!sink::hash_is_avalanching<not_avalanching_identity>::value);
+static_assert(!sink::hash_is_avalanching<std::hash<int>>::value);
+
+template <class Hash>
+std::vector<int> iteration_order(std::uint64_t seed) {
+    concurrent_map_options o;
+    o.seed = seed;
+    concurrent_map<int, int, Hash> m(o);
+    for (int k = 0; k < 4 * 64; k += 4) {
+        m.store(k, k);
+    }
+    std::vector<int> keys;
+    m.range([&](int k, int) { keys.push_back(k); });
+    return keys;
+}
+template <class F>
+std::vector<int> sorted_by(F order) {
+    std::vector<int> keys;
+    for (int k = 0; k < 4 * 64; k += 4) {
+        keys.push_back(k);
+    }
+    std::sort(keys.begin(), keys.end(), [&](int a, int b) { return order(a) < order(b); });
+    return keys;
+}
+
+TEST(MapHashing, AnAvalanchingHashIsUsedAsItIsWithTheSeedXored) {
+    const std::uint64_t seed = 0xa5a5'0000'0000'0123ULL;
+    const auto xored = sorted_by([&](int k) { return static_cast<std::uint64_t>(k) ^ seed; });
+    EXPECT_EQ(iteration_order<avalanching_identity>(seed), xored);
+    const auto mixed = sorted_by([&](int k) { return sink::detail::seeded_mix(static_cast<std::uint64_t>(k), seed); });
+    EXPECT_NE(xored, mixed);
+    EXPECT_EQ(iteration_order<not_avalanching_identity>(seed), mixed);
+    const auto mixed_std = sorted_by([&](int k) { return sink::detail::seeded_mix(std::hash<int>{}(k), seed); });
+    EXPECT_EQ(iteration_order<std::hash<int>>(seed), mixed_std);
+}
+
 // A key whose copy constructor is declared but does not compile (a vector
 // of move-only elements, or a struct holding one): such keys have only
 // stamped entries, since remaking a node in the other kind copies its key

@@ -54,6 +54,7 @@ public:
     using stamped_entry = typename types::stamped_entry;
     using segment = head_segment<types>;
     using cursor = map_cursor<types>;
+    using lookup_cursor = map_lookup_cursor<types>;
     using value_type = typename types::value_type;
 
     map_core(const concurrent_map_options& options, const Hash& hash, const KeyEqual& eq, const Allocator& alloc)
@@ -143,6 +144,7 @@ public:
     hazard_pointer_domain& domain() const noexcept { return *domain_; }
     // A cursor for walks of this map (its domain's slots, its directory).
     SINK_DETAIL_ALWAYS_INLINE cursor new_cursor() const { return cursor(*domain_, segments_); }
+    SINK_DETAIL_ALWAYS_INLINE lookup_cursor new_lookup_cursor() const { return lookup_cursor(*domain_); }
     const Hash& hash_function() const { return hash_; }
     const KeyEqual& key_eq() const { return eq_; }
     const concurrent_map_options& options() const noexcept { return options_; }
@@ -185,7 +187,12 @@ public:
 
     template <class K>
     std::uint64_t order_of(const K& key) const {
-        return entry_order(seeded_mix(static_cast<std::uint64_t>(hash_(key)), seed_));
+        const auto h = static_cast<std::uint64_t>(hash_(key));
+        if constexpr (hash_is_avalanching<Hash>::value) {
+            return entry_order(seeded_spread(h, seed_));
+        } else {
+            return entry_order(seeded_mix(h, seed_));
+        }
     }
 
     // ---- lookups ------------------------------------------------------------
@@ -193,23 +200,20 @@ public:
     // Leaves the live entry of `key` protected in c.hp_cur (c.cur) and returns
     // true, or returns false. Lock-free.
     template <class K>
-    bool lookup(cursor& c, const K& key) const {
+    bool lookup(lookup_cursor& c, const K& key) const {
         const std::uint64_t order = order_of(key);
         auto match = [this, &key](node* n) { return eq_(types::key_of(static_cast<entry*>(n)), key); };
-        for (;;) {
-            find_start(c, order);
-            switch (walk(c, order, match, /*compact=*/false, /*need_boundary=*/false)) {
-                case walk_status::found:
-                    // LP: the load of c.cur->next that showed the entry live.
-                    return true;
-                case walk_status::absent:
-                    // LP: see docs/design.md ("absent"): a moment during the
-                    // walk when no live entry of the key was in the list.
-                    return false;
-                case walk_status::restart:
-                    break;
-            }
+        // First over live nodes only (walk_live); on anything else, the
+        // general walk from the beginning.
+        switch (walk_live(c, order, match)) {
+            case walk_status::found:
+                return true;  // LP: as the general walk's (walk_live is one)
+            case walk_status::absent:
+                return false;
+            case walk_status::restart:
+                break;
         }
+        return lookup_general(c, order, match);
     }
 
     // ---- writes ---------------------------------------------------------------
@@ -523,6 +527,130 @@ private:
             }
             if (c.advance() == step_result::restart) {
                 return walk_status::restart;
+            }
+        }
+    }
+
+    // The lookup walk as it runs in a section with no frozen node (at rest
+    // every section: the change that freezes a node cuts it out): walk()
+    // with compact and need_boundary false, for as long as every node it
+    // stands on is live, with the position in locals rather than in the
+    // cursor (docs/performance.md, lever 16). It makes the same loads in the
+    // same order as walk() would, so walk()'s linearization points and
+    // reclamation argument are its own: a step from a live node is validated
+    // by re-reading that node's `next` (item 1); no step is ever taken from
+    // a frozen node, so no anchor and no run (item 3) are needed. Two slots
+    // take turns, c's two: `held` protects the node stood on, `ahead` the
+    // successor being validated. Returns restart, having changed nothing,
+    // on a head that is absent or not usable, a frozen node, a head of unknown
+    // order, or a position frozen under it: the caller then runs the
+    // general walk, which handles them all. On found, c.cur is the entry and
+    // c.hp_cur protects it.
+    template <class Match>
+    walk_status walk_live(lookup_cursor& c, std::uint64_t order, Match&& matches) const {
+        walk_slot* held = &c.hp_scratch;
+        walk_slot* ahead = &c.hp_cur;
+        node* pos;
+        link pos_ref;
+        link pos_link;
+        // Acquire: the segments up to this width were published before it.
+        const unsigned width = shape_width(shape_.load(mo_acquire));
+        const std::uint64_t prefix = prefix_of(order, width);
+        if (prefix != 0) [[likely]] {
+            const head_place place = place_of(prefix, width);
+            segment* seg = nullptr;
+            map_head* const h = protect_head(*held, place, seg);
+            if (h == nullptr) [[unlikely]] {
+                return walk_status::restart;
+            }
+            pos_ref = link_to_head(h, place.level);
+            pos = target<types>(pos_ref);
+            // Acquire, read after h was validated: its successor's fields.
+            pos_link = h->next.load(mo_acquire);
+            if (!is_usable_head_link(pos_link)) [[unlikely]] {
+                return walk_status::restart;  // not installed, claimed or frozen
+            }
+        } else {
+            // The first section's head is the start sentinel: never
+            // retired, never frozen, so not protected.
+            pos = start_;
+            pos_ref = link_to<types>(start_);
+            pos_link = start_->next.load(mo_acquire);
+        }
+        const std::uint64_t last = stamped_order(order);
+        for (;;) {
+            // pos is live (pos_link unfrozen): protect its successor and
+            // re-read pos->next; unchanged, pos is still in the list and n
+            // its successor, so n is in the list after the publish: n is
+            // protected (item 1).
+            node* const n = target<types>(pos_link);
+            ahead->publish(n);  // then re-read (reader fence inside)
+            const link now = load_next_at<types>(pos, pos_ref, mo_acquire);
+            if (now != pos_link && !fault::skip_step_validation) [[unlikely]] {
+                if (is_frozen(now)) {
+                    return walk_status::restart;
+                }
+                pos_link = now;  // linked after pos meanwhile: step again
+                continue;
+            }
+            const link n_ref = ref_of(pos_link);
+            // Acquire: n's successor's fields, and n's own were published
+            // by the release that linked n (read through pos_link).
+            const link n_link = load_next_at<types>(n, n_ref, mo_acquire);
+            if (is_frozen(n_link)) [[unlikely]] {
+                return walk_status::restart;
+            }
+            std::uint64_t o;
+            if (is_head_ref(n_ref)) [[unlikely]] {
+                if (!order_of_head(segments_, n_ref, o)) {
+                    return walk_status::restart;
+                }
+            } else {
+                o = n->order;
+            }
+            if (o > last) {
+                return walk_status::absent;  // LP: as walk()'s absent
+            }
+            if (o >= order && matches(n)) {  // in the group, live: an entry
+                // LP: the load of n->next above, which showed n live.
+                if (ahead != &c.hp_cur) {
+                    c.hp_cur.swap(*ahead);  // the found entry's slot is hp_cur
+                }
+                c.cur = n;
+                return walk_status::found;
+            }
+            std::swap(held, ahead);  // held protects n; the other slot is free
+            pos = n;
+            pos_ref = n_ref;
+            pos_link = n_link;
+            // Where walk()'s advance() stalls: pos's next read, its
+            // successor not yet protected (the first step, from the
+            // start, is enter()'s, which has no stall site).
+            stall::at(stall::site::step);
+        }
+    }
+
+    // A lookup by the general walk, once walk_live gave up: c gives its two
+    // slots back, a cursor walks with five, and the found entry's slot
+    // moves into c.hp_cur (c.hp_scratch stays empty).
+    template <class Match>
+    SINK_DETAIL_COLD bool lookup_general(lookup_cursor& c, std::uint64_t order, Match& match) const {
+        c.give_back();
+        cursor g = new_cursor();
+        for (;;) {
+            find_start(g, order);
+            switch (walk(g, order, match, /*compact=*/false, /*need_boundary=*/false)) {
+                case walk_status::found:
+                    // LP: the load of g.cur->next that showed the entry live.
+                    c.hp_cur.swap(g.hp_cur);
+                    c.cur = g.cur;
+                    return true;
+                case walk_status::absent:
+                    // LP: see docs/design.md ("absent"): a moment during the
+                    // walk when no live entry of the key was in the list.
+                    return false;
+                case walk_status::restart:
+                    break;
             }
         }
     }

@@ -375,5 +375,55 @@ private:
     }
 };
 
+// What a lookup walks with (map_core::walk_live): two slots that take
+// turns, and the entry found. A lookup needs no anchor, no run and no
+// insertion point, so it takes two slots where map_cursor takes five
+// (docs/performance.md, lever 16); when it must fall back on the general
+// walk, a map_cursor does that walk and hands the found entry's slot over.
+template <class Types>
+struct map_lookup_cursor {
+    using node = typename Types::node;
+
+    SINK_DETAIL_ALWAYS_INLINE explicit map_lookup_cursor(hazard_pointer_domain& d) {
+        if (slot const s = hazard_domain_access::try_take_lookup_slots(d)) [[likely]] {
+            hp_scratch.set(s);
+            hp_cur.set(s + 1);
+        } else {
+            slot g[2];
+            hazard_domain_access::acquire_lookup_slots(d, g);
+            hp_scratch.set(g[0]);
+            hp_cur.set(g[1]);
+        }
+    }
+    // hp_cur may have left (to_hazard_pointer: a handle keeps it), and
+    // both are empty after give_back().
+    SINK_DETAIL_ALWAYS_INLINE ~map_lookup_cursor() {
+        if (!hp_scratch.empty()) {
+            hp_scratch.release();
+        }
+        if (!hp_cur.empty()) {
+            hp_cur.release();
+        }
+    }
+    // Gives both slots back before the general walk takes a cursor's five:
+    // held, they would keep it off the thread's cursor slots (and a thread
+    // whose general slots are all owned would need a second record).
+    void give_back() noexcept {
+        hp_scratch.release();
+        hp_scratch.set(nullptr);
+        hp_cur.release();
+        hp_cur.set(nullptr);
+    }
+    map_lookup_cursor(const map_lookup_cursor&) = delete;
+    map_lookup_cursor& operator=(const map_lookup_cursor&) = delete;
+
+    walk_slot hp_scratch;  // protects the node stood on while the next is validated
+    walk_slot hp_cur;      // protects cur, once found
+    node* cur;             // the live entry found (set only then)
+
+private:
+    using slot = atomic<const void*>*;
+};
+
 }  // namespace detail
 SINK_END_NAMESPACE
