@@ -1,6 +1,7 @@
 /// \file
 /// The public value types of sink::concurrent_map: its options, its
-/// statistics and the result of verify().
+/// statistics and the result of verify(); and the two traits a user may
+/// specialize (keep_values_in_place, hash_is_avalanching).
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,15 @@
 #include "sink/hazard_pointer.hpp"
 
 SINK_BEGIN_NAMESPACE
+
+namespace detail {
+// Hash::is_avalanching as Boost.Unordered reads it: `void` (its first
+// spelling) means true, anything else its `value`.
+template <class Flag>
+struct avalanching_value : std::bool_constant<static_cast<bool>(Flag::value)> {};
+template <>
+struct avalanching_value<void> : std::true_type {};
+}  // namespace detail
 
 /// Whether a concurrent_map keeps values of type T in place: in the entry,
 /// beside its link, replaced by one double-width CAS (no node, no
@@ -27,22 +37,23 @@ template <class T>
 struct keep_values_in_place : std::bool_constant<std::has_unique_object_representations_v<T>> {};
 
 /// Whether Hash's values are already spread over all 64 bits, so that the
-/// map need not mix them again (about 15 instructions a call;
-/// docs/performance.md, lever 17). True when Hash has a member type
-/// `is_avalanching` whose `value` is true (for example
-/// `using is_avalanching = std::true_type;`), the convention of
-/// Boost.Unordered; or specialize this trait. Then a key's order is its
-/// hash with the map's seed xored in; otherwise the hash is mixed with the
-/// seed first. Declare it only for a hash whose every bit depends on every
-/// bit of the key: sections are chosen by the top bits, and an identity
-/// hash (std::hash of an integer on libstdc++) declared avalanching would
-/// put small keys in one section. Must be the same in every translation
-/// unit that uses the map type.
+/// map need not mix them again (docs/performance.md, lever 17). True when
+/// Hash has a member type `is_avalanching` that is `void` or has a `value`
+/// that is true (for example `using is_avalanching = std::true_type;`),
+/// the convention of Boost.Unordered; or specialize this trait. Then a
+/// key's order is the hash keyed with the map's seed by one multiply
+/// (detail::seeded_multiply); otherwise the hash is mixed with the seed first
+/// (the MurmurHash3 finaliser). Either way the seed decides which keys
+/// share a section. Declare it only for a hash whose every bit depends on
+/// every bit of the key: sections are chosen by the top bits, and one
+/// multiply does not spread a weak hash (std::hash of an integer is the
+/// identity on libstdc++) as evenly as the finaliser does. Must be the
+/// same in every translation unit that uses the map type.
 template <class Hash, class = void>
 struct hash_is_avalanching : std::false_type {};
 template <class Hash>
 struct hash_is_avalanching<Hash, std::void_t<typename Hash::is_avalanching>>
-    : std::bool_constant<static_cast<bool>(Hash::is_avalanching::value)> {};
+    : detail::avalanching_value<typename Hash::is_avalanching> {};
 
 /// Tuning knobs of the original sink.Map, plus where retired nodes go.
 /// Given to the concurrent_map constructor, which throws

@@ -286,7 +286,12 @@ private:
 // List 10, 20, 30, 40, 50, 70, nodes made in that order. Thread 1 erases 30 and
 // thread 2 erases 20, each held before its cut: [20, 30] is a frozen run
 // after 10. Thread 0 looks 50 up and is held in the run, on 30, about to
-// step onto 40 (its third step: 10 -> 20, 20 -> 30, 30 -> 40). Thread 3
+// step onto 40: its fourth stall at a step. A lookup first walks live
+// nodes only (map_core::walk_live): start -> 10, a stall at 10, and at 20
+// (frozen) it gives up; the general walk then stalls at 10 -> 20,
+// 20 -> 30 and 30 -> 40. Held any earlier, thread 0 would stand on 20,
+// still outside the run, and the fault build would pass (found in
+// review: it is the fault check that reports a shifted count). Thread 3
 // lets the erasers cut the run (20 and 30 retired), erases 40 and 70 (the
 // second erase's scan frees 40: no one protects it any more), stores 60
 // into 40's block and then 15 into 20's block if that is free:
@@ -311,7 +316,7 @@ struct run_first_reused : rl::test_suite<run_first_reused, 4>, reuse_fixture {
         block_of_40 = entry_allocator::handed[3];
         track(15);
         track(60);
-        holds.hold(0, site::step, 3);
+        holds.hold(0, site::step, 4);
         holds.hold(1, site::compaction, 1);
         holds.hold(2, site::compaction, 1);
         holds.arm();

@@ -746,13 +746,17 @@ TEST(MapHashing, SeedsDifferBetweenMapsUnlessGiven) {
     EXPECT_NE(order_c, order_d);
 }
 
-// sink::hash_is_avalanching: a hash that declares `is_avalanching` true is
-// taken as it is, with the seed xored in; one that declares it false, or
-// does not declare it, is mixed. Seen in the iteration order, which is the
-// list's: keys that are multiples of 4 have distinct orders (the low two
-// bits of an order are the map's), so the order is that of the hash.
+// sink::hash_is_avalanching: a hash that declares `is_avalanching` (true,
+// or void as Boost.Unordered first spelled it) is keyed with the seed by one
+// multiply (detail::seeded_multiply); one that declares it false, or does not
+// declare it, is mixed (detail::seeded_mix). Seen in the iteration order,
+// which is the list's.
 struct avalanching_identity {
     using is_avalanching = std::true_type;
+    std::size_t operator()(int k) const noexcept { return static_cast<std::size_t>(k); }
+};
+struct avalanching_identity_void {
+    using is_avalanching = void;
     std::size_t operator()(int k) const noexcept { return static_cast<std::size_t>(k); }
 };
 struct not_avalanching_identity {
@@ -760,6 +764,7 @@ struct not_avalanching_identity {
     std::size_t operator()(int k) const noexcept { return static_cast<std::size_t>(k); }
 };
 static_assert(sink::hash_is_avalanching<avalanching_identity>::value);
+static_assert(sink::hash_is_avalanching<avalanching_identity_void>::value);
 static_assert(!sink::hash_is_avalanching<not_avalanching_identity>::value);
 static_assert(!sink::hash_is_avalanching<std::hash<int>>::value);
 
@@ -768,32 +773,70 @@ std::vector<int> iteration_order(std::uint64_t seed) {
     concurrent_map_options o;
     o.seed = seed;
     concurrent_map<int, int, Hash> m(o);
-    for (int k = 0; k < 4 * 64; k += 4) {
+    for (int k = 0; k < 256; ++k) {
         m.store(k, k);
     }
     std::vector<int> keys;
     m.range([&](int k, int) { keys.push_back(k); });
     return keys;
 }
+// The keys 0..255 in the order of `order(k)`, as the list holds them (an
+// order's low two bits are the map's: entry_order).
 template <class F>
 std::vector<int> sorted_by(F order) {
     std::vector<int> keys;
-    for (int k = 0; k < 4 * 64; k += 4) {
+    for (int k = 0; k < 256; ++k) {
         keys.push_back(k);
     }
-    std::sort(keys.begin(), keys.end(), [&](int a, int b) { return order(a) < order(b); });
+    std::stable_sort(keys.begin(), keys.end(), [&](int a, int b) {
+        return sink::detail::entry_order(order(a)) < sink::detail::entry_order(order(b));
+    });
     return keys;
 }
 
-TEST(MapHashing, AnAvalanchingHashIsUsedAsItIsWithTheSeedXored) {
+TEST(MapHashing, AnAvalanchingHashIsKeyedByOneMultiply) {
     const std::uint64_t seed = 0xa5a5'0000'0000'0123ULL;
-    const auto xored = sorted_by([&](int k) { return static_cast<std::uint64_t>(k) ^ seed; });
-    EXPECT_EQ(iteration_order<avalanching_identity>(seed), xored);
+    const auto folded = sorted_by([&](int k) { return sink::detail::seeded_multiply(static_cast<std::uint64_t>(k), seed); });
+    EXPECT_EQ(iteration_order<avalanching_identity>(seed), folded);
+    EXPECT_EQ(iteration_order<avalanching_identity_void>(seed), folded);
     const auto mixed = sorted_by([&](int k) { return sink::detail::seeded_mix(static_cast<std::uint64_t>(k), seed); });
-    EXPECT_NE(xored, mixed);
+    EXPECT_NE(folded, mixed);
     EXPECT_EQ(iteration_order<not_avalanching_identity>(seed), mixed);
     const auto mixed_std = sorted_by([&](int k) { return sink::detail::seeded_mix(std::hash<int>{}(k), seed); });
     EXPECT_EQ(iteration_order<std::hash<int>>(seed), mixed_std);
+}
+
+// The seed decides which keys share a section also for an avalanching
+// hash: keys whose hashes agree in all but their low 12 bits spread over
+// the sections (as IdentityHashOfSmallKeysSpreadsOverSections, for the
+// same keys, the same bounds), and two seeds split them differently. With
+// the seed only xored in they would all share one section in every map.
+TEST(MapHashing, TheSeedDecidesWhichKeysShareASectionForAnAvalanchingHash) {
+    std::vector<std::vector<int>> orders;
+    for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+        hazard_pointer_domain domain;
+        concurrent_map_options o;
+        o.domain = &domain;
+        o.seed = seed;
+        concurrent_map<int, int, avalanching_identity> m(o);
+        for (int i = 0; i < 4096; ++i) {
+            m.store(i, i);
+        }
+        const auto s = m.stats();
+        EXPECT_GE(s.table_width, 7u) << "seed " << seed;
+        EXPECT_LE(s.table_width, 12u) << "seed " << seed;
+        EXPECT_GT(s.heads, s.sections / 4) << "seed " << seed;
+        std::vector<int> first;
+        m.range([&](int k, int) {
+            if (first.size() < 64) {
+                first.push_back(k);
+            }
+        });
+        orders.push_back(first);
+    }
+    for (std::size_t i = 1; i < orders.size(); ++i) {
+        EXPECT_NE(orders[i], orders[0]) << "seeds 1 and " << i + 1 << " put the same keys first";
+    }
 }
 
 // A key whose copy constructor is declared but does not compile (a vector

@@ -189,7 +189,7 @@ public:
     std::uint64_t order_of(const K& key) const {
         const auto h = static_cast<std::uint64_t>(hash_(key));
         if constexpr (hash_is_avalanching<Hash>::value) {
-            return entry_order(seeded_spread(h, seed_));
+            return entry_order(seeded_multiply(h, seed_));
         } else {
             return entry_order(seeded_mix(h, seed_));
         }
