@@ -169,16 +169,22 @@ struct install_held_vs_resizes : rl::test_suite<install_held_vs_resizes, 2>, hel
 // its level: an installer of head 01 (level 2) stops before its link; the
 // other thread erases 150, which empties section 10 and shrinks the map to
 // width 1 (freezing the claimed head; the installer's hold keeps its
-// segment), grows it back to width 2 (a new segment at level 2) and looks
-// up 100, which installs the new head 01 with a walk from the start. The
-// installer, resumed, links its frozen head and then cuts it out. A walk
-// that steps onto the old head finds no order for it (its segment is not
-// the directory's) and passes it as the frozen node it is: 100, never
-// erased, is found by every lookup. (Fault HEAD_ORDER_UNCHECKED computes
-// the old head's order from the new segment's address: whether that order
-// is wrong depends on where the two segments lie, so the unit test
-// SectionHeads.AHeadOfASegmentThatLeftTheDirectoryHasNoOrder is its check.)
+// segment) and grows it back to width 2 (a new segment at level 2). The
+// installer, resumed, links its frozen head and stops again before it
+// cuts it out; the other thread looks up 100, which installs the new head
+// 01 with a general walk from the start (walk_live gives up on the
+// uninstalled head). That walk steps onto the old head, finds no order for
+// it (its segment is not the directory's) and passes it as the frozen node
+// it is, then cuts it out and links the new head; 100, never erased, is
+// found by every lookup. (Fault HEAD_ORDER_UNCHECKED computes the old
+// head's order from the new segment's address; where the two segments lie
+// so that it sorts after 01's, the new head is linked before the old one,
+// the installer's cut stops at the new head and the old segment is freed
+// with its head in the list. The unit test
+// SectionHeads.AHeadOfASegmentThatLeftTheDirectoryHasNoOrder checks it
+// whatever the addresses.)
 struct head_linked_after_its_level_regrew : rl::test_suite<head_linked_after_its_level_regrew, 2>, held_fixture {
+    stall_plan linked;
     void before() {
         setup();
         prefill(10, 1);
@@ -203,13 +209,17 @@ struct head_linked_after_its_level_regrew : rl::test_suite<head_linked_after_its
             RL_ASSERT(map->stats().table_width == 1);
             map->reserve(4);                         // width 2 again: a new segment of level 2
             RL_ASSERT(map->stats().table_width == 2);
+            linked.arm(0, site::claim_release);      // the installer's second stop: linked, not cut out
             plan.resume.open();
+            linked.held.wait();
             events.run(*map, op_kind::load, 100);   // installs head 01 of the new segment
+            linked.resume.open();
         }
+        linked.done(index);
         finish(index);
     }
     void after() {
-        RL_ASSERT(plan.stopped());
+        RL_ASSERT(plan.stopped() && linked.stopped());
         teardown_plan();
         check_and_teardown();
     }
