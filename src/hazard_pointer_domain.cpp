@@ -729,6 +729,14 @@ void hazard_pointer_domain::release_spilled_records(hazard_record* first) noexce
 }
 
 void hazard_pointer_domain::acquire_cursor_slots(detail::atomic<const void*>** out) {
+    acquire_first_cursor_slots(out, detail::cursor_slots_per_record);
+}
+
+void hazard_pointer_domain::acquire_lookup_slots(detail::atomic<const void*>** out) {
+    acquire_first_cursor_slots(out, 2);
+}
+
+void hazard_pointer_domain::acquire_first_cursor_slots(detail::atomic<const void*>** out, std::size_t n) {
     // The thread's first record, if it has no further ones (else the general
     // path, which also gives back those it no longer needs).
     hazard_record* const r = current_thread_record(true);
@@ -738,11 +746,11 @@ void hazard_pointer_domain::acquire_cursor_slots(detail::atomic<const void*>** o
         // turns a free slot into a taken one; a slot given back by another
         // thread (an iterator destroyed there) guards no data but itself.
         bool all_free = true;
-        for (std::size_t i = 0; i < detail::cursor_slots_per_record; ++i) {
+        for (std::size_t i = 0; i < n; ++i) {
             all_free &= cursor[i].load(detail::mo_relaxed) == detail::free_slot_marker();
         }
         if (all_free) {
-            for (std::size_t i = 0; i < detail::cursor_slots_per_record; ++i) {
+            for (std::size_t i = 0; i < n; ++i) {
                 cursor[i].store(nullptr, detail::mo_relaxed);
                 out[i] = &cursor[i];
             }
@@ -750,32 +758,13 @@ void hazard_pointer_domain::acquire_cursor_slots(detail::atomic<const void*>** o
         }
     } else if (r != nullptr && detail::fault::cursor_slots_unchecked) {
         // The fault: takes the cursor slots whatever owns them.
-        for (std::size_t i = 0; i < detail::cursor_slots_per_record; ++i) {
+        for (std::size_t i = 0; i < n; ++i) {
             r->cursor_slots()[i].store(nullptr, detail::mo_relaxed);
             out[i] = &r->cursor_slots()[i];
         }
         return;
     }
-    acquire_slots(out, detail::cursor_slots_per_record);
-}
-
-void hazard_pointer_domain::acquire_lookup_slots(detail::atomic<const void*>** out) {
-    // As acquire_cursor_slots, for the first two cursor slots.
-    hazard_record* const r = current_thread_record(true);
-    if (r != nullptr && r->next_of_owner == nullptr) {
-        detail::atomic<const void*>* const cursor = r->cursor_slots();
-        // Relaxed, as in acquire_slots.
-        const bool free = cursor[0].load(detail::mo_relaxed) == detail::free_slot_marker() &&
-                          cursor[1].load(detail::mo_relaxed) == detail::free_slot_marker();
-        if (free || detail::fault::cursor_slots_unchecked) {  // the fault: takes them whatever owns them
-            cursor[0].store(nullptr, detail::mo_relaxed);
-            cursor[1].store(nullptr, detail::mo_relaxed);
-            out[0] = &cursor[0];
-            out[1] = &cursor[1];
-            return;
-        }
-    }
-    acquire_slots(out, 2);
+    acquire_slots(out, n);
 }
 
 detail::atomic<const void*>* hazard_pointer_domain::acquire_slot() {
