@@ -3,8 +3,9 @@
 //
 //   sink-bench [--suite=default|full|smoke] [--out=DIR] [--maps=id,...]
 //              [--workloads=W1,...] [--threads=1,2,...] [--repetitions=N]
-//              [--calls=N] [--sink-grow=N] [Google Benchmark flags]
-// --sink-grow sets sink's grow_on_insert_count (section length) for the run.
+//              [--calls=N] [--sink-grow=N] [--sink-grow-load=N] [Google Benchmark flags]
+// --sink-grow sets sink's grow_on_insert_count (section length) for the run,
+// --sink-grow-load its grow_min_load_percent (the load a grow needs).
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -146,6 +147,8 @@ int main(int argc, char** argv) {
             sel.repetitions = std::stoi(*v), reps_given = true;
         } else if (auto v = value("--calls")) {
             budget().steady_calls = std::stoull(*v), calls_given = true;
+        } else if (auto v = value("--sink-grow-load")) {
+            sink_map_options().grow_min_load_percent = std::stoull(*v);
         } else if (auto v = value("--sink-grow")) {
             sink_map_options().grow_on_insert_count = std::stoull(*v);
         } else {

@@ -14,6 +14,8 @@
 // default every map gets its own); --warm looks every prefilled key up once
 // before the measured part, so that lookups are measured on a map whose
 // sections all have their starts, not on the first visits after a fill.
+// --grow=N and --grow-load=N set grow_on_insert_count and
+// grow_min_load_percent.
 //
 // With --latency it times every call instead (not under callgrind) and
 // prints the distribution and how many calls took over 10 us: a read-only
@@ -39,7 +41,7 @@ namespace {
 using map_type = sink::concurrent_map<std::uint64_t, std::uint64_t, sink_bench::key_hash, sink_bench::key_equal>;
 
 int usage() {
-    std::fprintf(stderr, "usage: sink-bench-profile R|W1|W2|W4|W7a|W7b|W8|W3 [--divisor=N] [--calls=N] [--grow=N] [--seed=N] [--warm] [--latency]\n");
+    std::fprintf(stderr, "usage: sink-bench-profile R|W1|W2|W4|W7a|W7b|W8|W3 [--divisor=N] [--calls=N] [--grow=N] [--grow-load=N] [--seed=N] [--warm] [--latency]\n");
     return 2;
 }
 
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
         if (a.starts_with("--divisor=")) divisor = std::stoul(std::string(a.substr(10)));
         else if (a.starts_with("--calls=")) calls = std::stoul(std::string(a.substr(8)));
         else if (a.starts_with("--grow=")) options.grow_on_insert_count = std::stoul(std::string(a.substr(7)));
+        else if (a.starts_with("--grow-load=")) options.grow_min_load_percent = std::stoul(std::string(a.substr(12)));
         else if (a.starts_with("--seed=")) options.seed = std::stoull(std::string(a.substr(7)));
         else if (a == "--warm") warm = true;
         else if (a == "--latency") latency = true;

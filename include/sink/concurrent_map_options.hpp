@@ -64,8 +64,9 @@ struct concurrent_map_options {
     /// trades speed for memory: 10 keeps about 2 live entries a section
     /// (about 37 bytes per u64 entry at 1,000,000 entries, 8 of them a
     /// section head's); 16 keeps about 4 (35 bytes, lookups on a large map
-    /// about 1.4x slower); 8 about one (41 bytes, lookups faster still)
-    /// (docs/performance.md, "Section heads of 8 bytes").
+    /// about 1.4x slower); 8, with grow_min_load_percent 100, about one (41
+    /// bytes, lookups faster still) (docs/performance.md, "Section heads of
+    /// 8 bytes").
     std::size_t grow_on_insert_count = 10;
     /// Shrink when an erase left this many consecutive sections empty (0: never).
     std::size_t shrink_on_empty_count = 2;
@@ -77,13 +78,17 @@ struct concurrent_map_options {
     /// a shrink, and without a condition on the whole map's load each undoes
     /// the other (measured in docs/performance.md). A grow also needs at
     /// least grow_min_load_percent entries per 100 sections of the current
-    /// table; a shrink at most shrink_max_load_percent. The 4x gap (a
-    /// shrink's factor) means neither can follow the other straight away. The
-    /// load is read from size(), so it is approximate while writes run. 0
-    /// turns a condition off (tests use that to make tiny maps resize all
-    /// the time).
+    /// table; a shrink at most shrink_max_load_percent. After either the
+    /// load is about 100, and the gaps (2x to a grow, 4x to a shrink) mean
+    /// neither can follow the other straight away. 200 keeps a map between
+    /// one and two entries a section at any size it stays at: with 100, a
+    /// map of steady size grew once more under churn, to one entry a
+    /// section and about 41 bytes an entry (docs/performance.md, "A grow
+    /// needs two entries a section"). The load is read from size(), so it
+    /// is approximate while writes run. 0 turns a condition off (tests use
+    /// that to make tiny maps resize all the time).
     /// @{
-    std::size_t grow_min_load_percent = 100;  ///< least entries per 100 sections for a grow
+    std::size_t grow_min_load_percent = 200;  ///< least entries per 100 sections for a grow
     std::size_t shrink_max_load_percent = 25;  ///< most entries per 100 sections for a shrink
     /// @}
     /// Seed of the hash mixing; 0 picks a different seed for every map.
