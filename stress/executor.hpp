@@ -126,8 +126,33 @@ public:
             r.result = stored ? types::value_id(*stored) : absent;
         });
     }
+    op_record insert_or_assign(std::uint64_t k) {
+        const std::uint64_t v = fresh_value();
+        return call(op_kind::insert_or_assign, k, [&](op_record& r) {
+            r.arg = v;
+            r.flag = map_.insert_or_assign(types::key(k), types::value(v));
+        });
+    }
+    // pred notes each value it is called on: the checker requires the last
+    // call's value to be the one the decision was made on.
+    op_record erase_if(std::uint64_t k) {
+        return call(op_kind::erase_if, k, [&](op_record& r) {
+            r.arg2 = absent;
+            r.flag = map_.erase_if(types::key(k), [&](const auto& entry) {
+                r.arg2 = types::value_id(entry.second);
+                return erase_if_holds(r.arg2);
+            });
+        });
+    }
     op_record clear() {
         return call(op_kind::clear, 0, [&](op_record&) { map_.clear(); });
+    }
+    // result: how many entries it reports erased (not checked: keys a walk
+    // erased may come back meanwhile).
+    op_record erase_if_all() {
+        return call(op_kind::erase_if_all, 0, [&](op_record& r) {
+            r.result = map_.erase_if([](const auto& entry) { return erase_if_holds(types::value_id(entry.second)); });
+        });
     }
 
     // A walk with range() or with iterators, stopping after `stop_after`
@@ -205,12 +230,15 @@ public:
             case op_type::load_and_erase: load_and_erase(k); break;
             case op_type::compare_and_erase: compare_and_erase(k, expected_for(k)); break;
             case op_type::update: update(k); break;
+            case op_type::insert_or_assign: insert_or_assign(k); break;
+            case op_type::erase_if: erase_if(k); break;
             case op_type::range:
             case op_type::iterate:
                 // One walk in four stops early, somewhere in its first 64 entries.
                 walk(t == op_type::range, r.below(4) == 0 ? 1 + r.below(64) : std::numeric_limits<std::uint64_t>::max());
                 break;
             case op_type::clear: clear(); break;
+            case op_type::erase_if_all: erase_if_all(); break;
         }
     }
 

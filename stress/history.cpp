@@ -15,6 +15,9 @@ const char* name(op_kind k) noexcept {
         case op_kind::load_and_erase: return "load_and_erase";
         case op_kind::compare_and_erase: return "compare_and_erase";
         case op_kind::update: return "update";
+        case op_kind::insert_or_assign: return "insert_or_assign";
+        case op_kind::erase_if: return "erase_if";
+        case op_kind::erase_if_all: return "erase_if(pred)";
         case op_kind::clear: return "clear";
         case op_kind::iter_read: return "iteration yielded";
         case op_kind::absent_claim: return "full iteration skipped the key";
@@ -26,6 +29,7 @@ bool op_record::changed_state() const noexcept {
     switch (kind) {
         case op_kind::store:
         case op_kind::exchange:
+        case op_kind::insert_or_assign:
             return true;
         case op_kind::load_or_store:
             return !flag;
@@ -33,10 +37,12 @@ bool op_record::changed_state() const noexcept {
         case op_kind::erase:
         case op_kind::compare_and_erase:
         case op_kind::update:
+        case op_kind::erase_if:
             return flag;
         case op_kind::load_and_erase:
             return result != absent;
         case op_kind::clear:
+        case op_kind::erase_if_all:
             return true;  // may have erased any key
         default:
             return false;
@@ -74,7 +80,11 @@ std::string describe_call(const op_record& r) {
         case op_kind::compare_and_erase: return "compare_and_erase(" + v + ") -> " + yes_no;
         case op_kind::update:
             return "update(f: " + describe_value(r.arg2) + " -> " + v + ") -> " + (r.flag ? res : "absent");
+        case op_kind::insert_or_assign: return "insert_or_assign(" + v + ") -> inserted=" + yes_no;
+        case op_kind::erase_if:
+            return "erase_if(pred last on " + describe_value(r.arg2) + ") -> " + yes_no;
         case op_kind::clear: return "clear";
+        case op_kind::erase_if_all: return "erase_if(pred) of the whole map";
         case op_kind::iter_read: return "iteration #" + std::to_string(r.arg) + " yielded " + res;
         case op_kind::absent_claim:
             return "iteration #" + std::to_string(r.arg) + " (full walk, no write overlapped) skipped the key";

@@ -36,12 +36,19 @@ enum class op_kind : std::uint8_t {
     load_and_erase,
     compare_and_erase,
     update,        // arg: the value f returned; arg2: the value f was last called on
+    insert_or_assign,  // arg: the value written; flag: inserted (the key was absent)
+    erase_if,      // one key; arg2: the value pred was last called on (absent: never)
     clear,         // one record; the checker gives it to every key
+    erase_if_all,  // erase_if(pred) of the whole map: one record, given to every key
     iter_read,     // an entry an iteration yielded: a read inside the walk
     absent_claim,  // made by the checker: a full walk that skipped a stable key saw it absent
 };
 
 const char* name(op_kind k) noexcept;
+
+// The predicate the stress calls give erase_if, on a value id: the same for
+// every call, so that the checker knows which values it erases.
+inline constexpr bool erase_if_holds(std::uint64_t value_id) noexcept { return (value_id & 1) == 0; }
 
 struct op_record {
     std::uint64_t inv = 0;     // logical clock before the call

@@ -54,7 +54,17 @@ step_result apply(std::uint64_t s, const op_record& op) {
                 return {op.flag && op.arg2 == s && op.result == op.arg, op.arg};
             }
             return {!op.flag, s};
+        case op_kind::insert_or_assign:
+            return {op.flag == !present, op.arg};
+        case op_kind::erase_if:
+            // pred's last call was on the version the decision was made on.
+            if (present) {
+                const bool erases = erase_if_holds(s);
+                return {op.arg2 == s && op.flag == erases, erases ? absent : s};
+            }
+            return {!op.flag, s};
         case op_kind::clear:
+        case op_kind::erase_if_all:
             return {true, s};  // its erases are the search's spontaneous steps
     }
     return {false, s};
@@ -254,7 +264,7 @@ private:
     };
     struct candidate {
         std::size_t entry;  // call event
-        unsigned option;    // 0: a clear in flight erases the key now; 1: the call is linearized
+        unsigned option;    // 0: a clear (or erase_if(pred)) in flight erases the key now; 1: the call is linearized
         bool ok;            // valid in the current state
         bool keeps_state;   // valid and leaves the state unchanged (a forced step)
         std::uint64_t next_state;
@@ -273,11 +283,12 @@ private:
         out.clear();
         for (std::size_t e = first(); e != tail_ && events_[e].is_call; e = events_[e].next) {
             const op_record& op = ops_[events_[e].op];
-            if (op.kind == op_kind::clear && c.state != absent) {
+            const bool erases_all = op.kind == op_kind::clear || op.kind == op_kind::erase_if_all;
+            if (erases_all && c.state != absent && (op.kind == op_kind::clear || erase_if_holds(c.state))) {
                 out.push_back({e, 0, true, false, absent, op.resp});
             }
             const step_result r = apply(c.state, op);
-            const bool keeps = r.ok && r.state == c.state && op.kind != op_kind::clear;
+            const bool keeps = r.ok && r.state == c.state && !erases_all;
             out.push_back({e, 1, r.ok, keeps, r.state, op.resp});
         }
         std::stable_sort(out.begin(), out.end(), [](const candidate& a, const candidate& b) {

@@ -9,7 +9,9 @@
 // single atomic step per key: it erases what its walk reaches, and may meet
 // a key again after a restart. It is modelled exactly as that: while a clear
 // is in flight, the search may erase the key at any moment, any number of
-// times, and the clear itself has no other effect.
+// times, and the clear itself has no other effect. erase_if(pred) of the
+// whole map is the same walk, and erases only a value its predicate holds
+// for (erase_if_holds): the search erases only such a value.
 #pragma once
 
 #include <cstddef>

@@ -21,7 +21,7 @@ usage: sink-stress [options]
   --mix SPEC          call weights, e.g. load=5,store=3,clear=1 ("default": every call)
                       calls: load contains find store load_or_store exchange
                       compare_and_swap erase load_and_erase compare_and_erase update
-                      range iterate clear
+                      insert_or_assign erase_if range iterate clear erase_if_all
   --dist D            uniform, zipf[:S] (default S 0.99) or hot[:F] (key 0 takes
                       fraction F of the calls, default 0.5)
   --key int|string    key type (default int)

@@ -30,7 +30,7 @@ check_figures check_phase(const std::string& phase, const std::vector<thread_log
     std::vector<std::uint64_t> universe;
     for (const thread_log& log : logs) {
         for (const op_record& r : log.ops) {
-            if (r.kind == op_kind::clear) {
+            if (r.kind == op_kind::clear || r.kind == op_kind::erase_if_all) {
                 clears.push_back(r);
             } else {
                 all.push_back(r);

@@ -208,7 +208,8 @@ void stall_phase(run_context& ctx, stall_site site, unsigned round) {
         }
         rng r(derive_seed(o.seed, seed_stall, (std::uint64_t{round} * stall_site_count + static_cast<unsigned>(site))
                                                   << 20 | t));
-        const op_mix mix = o.mix.without(op_type::clear);  // a clear could hide what the staller did
+        // A clear could hide what the staller did, and so could an erase_if(pred).
+        const op_mix mix = o.mix.without(op_type::clear).without(op_type::erase_if_all);
         const key_chooser keys(distribution::uniform, L::others_keys, 0, 0);
         // Until the staller is released, then a few more calls each, so that
         // the released thread runs beside others again.

@@ -88,6 +88,9 @@ const char* name(op_type t) noexcept {
         case op_type::load_and_erase: return "load_and_erase";
         case op_type::compare_and_erase: return "compare_and_erase";
         case op_type::update: return "update";
+        case op_type::insert_or_assign: return "insert_or_assign";
+        case op_type::erase_if: return "erase_if";
+        case op_type::erase_if_all: return "erase_if_all";
         case op_type::range: return "range";
         case op_type::iterate: return "iterate";
         case op_type::clear: return "clear";
@@ -112,9 +115,12 @@ op_mix op_mix::defaults() {
     set(op_type::load_and_erase, 600);
     set(op_type::compare_and_erase, 600);
     set(op_type::update, 600);
+    set(op_type::insert_or_assign, 600);
+    set(op_type::erase_if, 600);
     set(op_type::range, 3);
     set(op_type::iterate, 3);
     set(op_type::clear, 1);
+    set(op_type::erase_if_all, 1);
     return m;
 }
 

@@ -53,11 +53,14 @@ enum class op_type {
     load_and_erase,
     compare_and_erase,
     update,   // update() with a function that returns a fresh value
-    range,    // range() with a visitor (sometimes stopping early)
-    iterate,  // begin()/end() iterators (sometimes stopping early)
+    insert_or_assign,
+    erase_if,      // erase_if(key, pred), pred erase_if_holds on the value id
+    range,         // range() with a visitor (sometimes stopping early)
+    iterate,       // begin()/end() iterators (sometimes stopping early)
     clear,
+    erase_if_all,  // erase_if(pred) of the whole map, the same pred
 };
-inline constexpr std::size_t op_type_count = 14;
+inline constexpr std::size_t op_type_count = 17;
 const char* name(op_type t) noexcept;
 
 class op_mix {
