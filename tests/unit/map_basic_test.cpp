@@ -630,6 +630,26 @@ TEST(MapOptions, GrowingCanBeSwitchedOff) {
     EXPECT_EQ(m.size(), 500u);
 }
 
+// Keys 0, 2, ..., 2 * (entries - 1): half of the key space of churn() below.
+void fill_even(concurrent_map<int, int>& m, int entries) {
+    for (int i = 0; i < entries; ++i) {
+        m.store(2 * i, i);
+    }
+}
+// `calls` erases and inserts, half each, of keys drawn from [0, 2 * entries):
+// the map stays at about its size.
+void churn(concurrent_map<int, int>& m, int entries, int calls, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    for (int call = 0; call < calls; ++call) {
+        const int k = static_cast<int>(rng() % (2 * static_cast<std::uint64_t>(entries)));
+        if (rng() % 2 == 0) {
+            m.erase(k);
+        } else {
+            m.load_or_store(k, k);
+        }
+    }
+}
+
 // A full map under churn: some sections run empty while others are long.
 // Without the load conditions the empty ones shrink the table and the long
 // ones grow it straight back (docs/performance.md, lever 1).
@@ -640,19 +660,9 @@ TEST(MapResize, FullMapUnderChurnKeepsItsTable) {
     o.seed = 7;
     concurrent_map<int, int> m(o);
     constexpr int entries = 50000;
-    for (int i = 0; i < entries; ++i) {
-        m.store(2 * i, i);
-    }
+    fill_even(m, entries);
     const auto before = m.stats();
-    std::mt19937_64 rng(3);
-    for (int call = 0; call < 200000; ++call) {
-        const int k = static_cast<int>(rng() % (2 * entries));
-        if (rng() % 2 == 0) {
-            m.erase(k);
-        } else {
-            m.load_or_store(k, k);
-        }
-    }
+    churn(m, entries, 200000, 3);
     const auto after = m.stats();
     EXPECT_EQ(after.shrinks - before.shrinks, 0u);
     EXPECT_LE(after.grows - before.grows, 1u);
@@ -673,20 +683,10 @@ TEST(MapResize, NoGrowLeavesFewerThanOneEntryASection) {
     o.grow_on_insert_count = 4;
     concurrent_map<int, int> m(o);
     constexpr int entries = 60000;
-    for (int i = 0; i < entries; ++i) {
-        m.store(2 * i, i);
-    }
+    fill_even(m, entries);
     const auto filled = m.stats();
     EXPECT_GE(m.size(), filled.sections) << "width " << filled.table_width << " after the fill";
-    std::mt19937_64 rng(5);
-    for (int call = 0; call < 500000; ++call) {
-        const int k = static_cast<int>(rng() % (2 * entries));
-        if (rng() % 2 == 0) {
-            m.erase(k);
-        } else {
-            m.load_or_store(k, k);
-        }
-    }
+    churn(m, entries, 500000, 5);
     const auto churned = m.stats();
     EXPECT_GE(m.size(), churned.sections) << "width " << churned.table_width << " after the churn";
     EXPECT_EQ(churned.table_width, filled.table_width);
