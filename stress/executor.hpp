@@ -34,6 +34,7 @@ public:
         std::unordered_set<std::uint64_t> seen;
         std::uint64_t yielded = 0;
         bool with_range = false;
+        bool by_erase_if = false;  // the visits of a whole-map erase_if(pred)
     };
 
     // `seq` numbers this thread's writes across phases; `completed` counts
@@ -134,7 +135,9 @@ public:
         });
     }
     // pred notes each value it is called on: the checker requires the last
-    // call's value to be the one the decision was made on.
+    // call's value to be the one the decision was made on when the key was
+    // present (when the last attempt found it absent, arg2 may still show an
+    // earlier attempt's value, and the checker ignores it).
     op_record erase_if(std::uint64_t k) {
         return call(op_kind::erase_if, k, [&](op_record& r) {
             r.arg2 = absent;
@@ -147,11 +150,21 @@ public:
     op_record clear() {
         return call(op_kind::clear, 0, [&](op_record&) { map_.clear(); });
     }
-    // result: how many entries it reports erased (not checked: keys a walk
-    // erased may come back meanwhile).
+    // Each entry pred is called on is a read inside the call, as a walk's
+    // yield (a key visited twice fails at once); the walk makes no absence
+    // claims (it changes keys itself). result: how many entries it reports
+    // erased (not checked: keys it erased may come back meanwhile).
     op_record erase_if_all() {
+        walk_state s;
+        s.w.id = next_walk_id_.fetch_add(1, std::memory_order_relaxed);
+        s.w.thread = thread_;
+        s.by_erase_if = true;
         return call(op_kind::erase_if_all, 0, [&](op_record& r) {
-            r.result = map_.erase_if([](const auto& entry) { return erase_if_holds(types::value_id(entry.second)); });
+            s.w.inv = r.inv;
+            r.result = map_.erase_if([&](const auto& entry) {
+                yield(s, entry.first, entry.second);
+                return erase_if_holds(types::value_id(entry.second));
+            });
         });
     }
 
@@ -264,7 +277,8 @@ private:
         y.inv = s.w.inv;
         y.resp = logical_clock::stamp();
         if (!s.seen.insert(y.key).second) {
-            fail("iteration", "walk #" + std::to_string(s.w.id) + " (" + (s.with_range ? "range" : "iterators") +
+            const char* how = s.by_erase_if ? "erase_if" : s.with_range ? "range" : "iterators";
+            fail("iteration", "walk #" + std::to_string(s.w.id) + " (" + how +
                                   ", thread t" + std::to_string(thread_) + ") yielded key " + types::key_name(y.key) +
                                   " twice (the second time with " + describe_value(y.result) + ")");
         }

@@ -37,7 +37,7 @@ enum class op_kind : std::uint8_t {
     compare_and_erase,
     update,        // arg: the value f returned; arg2: the value f was last called on
     insert_or_assign,  // arg: the value written; flag: inserted (the key was absent)
-    erase_if,      // one key; arg2: the value pred was last called on (absent: never)
+    erase_if,      // one key; arg2: the value pred was last called on (absent: never called)
     clear,         // one record; the checker gives it to every key
     erase_if_all,  // erase_if(pred) of the whole map: one record, given to every key
     iter_read,     // an entry an iteration yielded: a read inside the walk
