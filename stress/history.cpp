@@ -21,6 +21,7 @@ const char* name(op_kind k) noexcept {
         case op_kind::clear: return "clear";
         case op_kind::iter_read: return "iteration yielded";
         case op_kind::absent_claim: return "full iteration skipped the key";
+        case op_kind::erased_claim: return "clear or erase_if(pred) left the key";
     }
     return "?";
 }
@@ -88,6 +89,9 @@ std::string describe_call(const op_record& r) {
         case op_kind::iter_read: return "iteration #" + std::to_string(r.arg) + " yielded " + res;
         case op_kind::absent_claim:
             return "iteration #" + std::to_string(r.arg) + " (full walk, no write overlapped) skipped the key";
+        case op_kind::erased_claim:
+            return r.flag ? "erase_if(pred) overlapped by no write: the key must be absent or rejected by pred by its end"
+                          : "clear overlapped by no write: the key must be absent by its end";
     }
     return "?";
 }

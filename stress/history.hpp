@@ -42,6 +42,8 @@ enum class op_kind : std::uint8_t {
     erase_if_all,  // erase_if(pred) of the whole map: one record, given to every key
     iter_read,     // an entry an iteration yielded: a read inside the walk
     absent_claim,  // made by the checker: a full walk that skipped a stable key saw it absent
+    erased_claim,  // made by the checker: a clear (flag: an erase_if(pred)) that no write to the key
+                   // overlapped left it absent (or, for erase_if, holding a value pred rejects)
 };
 
 const char* name(op_kind k) noexcept;

@@ -44,4 +44,40 @@ std::size_t add_absence_claims(std::uint64_t key, std::vector<op_record>& key_op
     return added;
 }
 
+std::size_t add_erasure_claims(std::uint64_t key, std::vector<op_record>& key_ops) {
+    const auto erases_all = [](const op_record& r) {
+        return r.kind == op_kind::clear || r.kind == op_kind::erase_if_all;
+    };
+    std::vector<const op_record*> changes;  // every call that changed the key, the clears among them
+    for (const op_record& r : key_ops) {
+        if (r.changed_state()) {
+            changes.push_back(&r);
+        }
+    }
+    std::vector<op_record> claims;
+    for (const op_record* e : changes) {
+        if (!erases_all(*e)) {
+            continue;
+        }
+        // Any other call that changed the key during this one, another
+        // clear included, lets either outcome stand.
+        const bool overlapped = std::any_of(changes.begin(), changes.end(), [e](const op_record* r) {
+            return r != e && r->inv < e->resp && r->resp > e->inv;
+        });
+        if (overlapped) {
+            continue;
+        }
+        op_record claim;
+        claim.kind = op_kind::erased_claim;
+        claim.key = key;
+        claim.flag = e->kind == op_kind::erase_if_all;
+        claim.inv = e->inv;
+        claim.resp = e->resp;
+        claim.thread = e->thread;
+        claims.push_back(claim);
+    }
+    key_ops.insert(key_ops.end(), claims.begin(), claims.end());
+    return claims.size();
+}
+
 }  // namespace sink_stress

@@ -9,7 +9,8 @@
 //     been present, it would have been present and unchanged for the whole
 //     walk (op_kind::absent_claim over the walk's interval).
 // So a walk that skips a stable key, or yields a value the key never had
-// during the walk, makes that key's history non-linearizable.
+// during the walk, makes that key's history non-linearizable; and so does a
+// clear or an erase_if(pred) that leaves a stable key in place.
 #pragma once
 
 #include <cstdint>
@@ -24,5 +25,13 @@ namespace sink_stress {
 // how many it added.
 std::size_t add_absence_claims(std::uint64_t key, std::vector<op_record>& key_ops,
                                const std::vector<iteration_record>& full_walks);
+
+// The same fact for the walks that erase: a clear, or a whole-map
+// erase_if(pred), that no call changing the key overlapped reached it
+// (present and unchanged for the whole call), so at some moment of the call
+// the key was absent, or, for erase_if, held a value pred rejects
+// (op_kind::erased_claim over the call's interval). `key_ops` holds the
+// clears already. Returns how many it added.
+std::size_t add_erasure_claims(std::uint64_t key, std::vector<op_record>& key_ops);
 
 }  // namespace sink_stress

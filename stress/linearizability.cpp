@@ -24,6 +24,8 @@ step_result apply(std::uint64_t s, const op_record& op) {
             return {op.result == s, s};
         case op_kind::contains:
             return {op.flag == present, s};
+        case op_kind::erased_claim:
+            return {!present || (op.flag && !erase_if_holds(s)), s};
         case op_kind::store:
             return {true, op.arg};
         case op_kind::load_or_store:

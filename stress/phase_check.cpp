@@ -84,6 +84,7 @@ check_figures check_phase(const std::string& phase, const std::vector<thread_log
             h.ops.push_back(c);
         }
         f.absence_claims += add_absence_claims(key, h.ops, full_walks);
+        f.absence_claims += add_erasure_claims(key, h.ops);
         f.histories += 1;
         f.records += h.ops.size();
         const lin_outcome out = check_register(h, max_states, key_name(key));
@@ -96,7 +97,9 @@ check_figures check_phase(const std::string& phase, const std::vector<thread_log
             // with the final state read by a lookup instead, do the key's
             // calls and yields linearize? Then only a skip contradicts them.
             key_history without_skips = h;
-            std::erase_if(without_skips.ops, [](const op_record& r) { return r.kind == op_kind::absent_claim; });
+            std::erase_if(without_skips.ops, [](const op_record& r) {
+                return r.kind == op_kind::absent_claim || r.kind == op_kind::erased_claim;
+            });
             without_skips.final = look_up(key);
             const bool skips_involved =
                 without_skips.ops.size() != h.ops.size() || without_skips.final != h.final;
