@@ -80,11 +80,11 @@ struct concurrent_map_options {
     /// least grow_min_load_percent entries per 100 sections of the current
     /// table; a shrink at most shrink_max_load_percent. After either the
     /// load is about 100, and the gaps (2x to a grow, 4x to a shrink) mean
-    /// neither can follow the other straight away. 200 keeps a map between
-    /// one and two entries a section at any size it stays at: with 100, a
-    /// map of steady size grew once more under churn, to one entry a
-    /// section and about 41 bytes an entry (docs/performance.md, "A grow
-    /// needs two entries a section"). The load is read from size(), so it
+    /// neither can follow the other straight away. At 200 no grow takes a
+    /// map below one entry a section: with 100, a map of steady size grew
+    /// once more under churn, to one entry a section and about 41 bytes an
+    /// entry (docs/performance.md, "A grow needs two entries a section").
+    /// The load is read from size(), so it
     /// is approximate while writes run. 0 turns a condition off (tests use
     /// that to make tiny maps resize all the time).
     /// @{
